@@ -1,0 +1,90 @@
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialTestRequest,
+	ICredentialType,
+	IHttpRequestOptions,
+	INodeProperties,
+	Icon,
+} from 'n8n-workflow';
+
+/**
+ * Credential for any server that speaks OpenAI's audio API: OpenAI itself, Groq, Apertis,
+ * OpenAI-compatible gateways, and self-hosted servers (LocalAI, speaches, Kokoro-FastAPI).
+ */
+export class AudioApi implements ICredentialType {
+	name = 'audioApi';
+
+	displayName = 'Audio API';
+
+	icon: Icon = { light: 'file:../nodes/shared/audio.svg', dark: 'file:../nodes/shared/audio.dark.svg' };
+
+	documentationUrl = 'https://github.com/n8n-nodes-audio-api/n8n-nodes-audio-api#credentials';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: 'https://api.openai.com/v1',
+			placeholder: 'https://api.openai.com/v1',
+			description:
+				'Root of the API, up to and including the version segment. Examples: https://api.groq.com/openai/v1, https://api.apertis.ai/v1, http://localhost:8000/v1.',
+			required: true,
+		},
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description: 'Sent as "Authorization: Bearer &lt;key&gt;". Self-hosted servers without authentication accept any value.',
+		},
+		{
+			displayName: 'Organization ID',
+			name: 'organizationId',
+			type: 'string',
+			default: '',
+			description: 'OpenAI only: sent as the OpenAI-Organization header when set',
+		},
+		{
+			displayName: 'Custom Header Name',
+			name: 'customHeaderName',
+			type: 'string',
+			default: '',
+			placeholder: 'X-Gateway-Key',
+			description: 'An extra header some gateways need. Leave empty to send none.',
+		},
+		{
+			displayName: 'Custom Header Value',
+			name: 'customHeaderSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description: 'The value of the custom header, usually a gateway key; stored encrypted like the API key',
+			displayOptions: { hide: { customHeaderName: [''] } },
+		},
+	];
+
+	// A function rather than a generic block: the optional headers are only sent when set.
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
+		const headers: Record<string, string> = { ...(requestOptions.headers as Record<string, string>) };
+		const apiKey = String(credentials.apiKey ?? '');
+		if (apiKey) headers.Authorization = `Bearer ${apiKey}`;
+		const organization = String(credentials.organizationId ?? '').trim();
+		if (organization) headers['OpenAI-Organization'] = organization;
+		const headerName = String(credentials.customHeaderName ?? '').trim();
+		if (headerName) headers[headerName] = String(credentials.customHeaderSecret ?? '');
+		return { ...requestOptions, headers };
+	}
+
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: '={{ $credentials.baseUrl.replace(/\\/+$/, "") }}',
+			url: '/models',
+			method: 'GET',
+		},
+	};
+}

@@ -1,0 +1,28 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { forEachItem } from '../shared/items';
+import * as models from './models.operation';
+
+export class AudioModels implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Audio Models',
+		name: 'audioModels',
+		icon: { light: 'file:../shared/audio.svg', dark: 'file:../shared/audio.dark.svg' },
+		group: ['input'],
+		version: 1,
+		subtitle: '={{ $parameter["audioOnly"] ? "audio models" : "all models" }}',
+		description: 'List the speech and transcription models an OpenAI-compatible audio API offers',
+		defaults: { name: 'Audio Models' },
+		// Plain JSON in and out: an agent can ask which models exist.
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'audioApi', required: true }],
+		properties: models.properties,
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await forEachItem(this, (itemIndex) => models.execute.call(this, itemIndex));
+	}
+}

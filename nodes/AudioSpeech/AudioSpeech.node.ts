@@ -1,0 +1,33 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { forEachItem } from '../shared/items';
+import { searchModels } from '../shared/models';
+import * as speech from './speech.operation';
+
+export class AudioSpeech implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Audio Speech',
+		name: 'audioSpeech',
+		icon: { light: 'file:../shared/audio.svg', dark: 'file:../shared/audio.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["responseFormat"] + " · " + $parameter["voice"] }}',
+		description: 'Turn text into speech with any OpenAI-compatible audio API',
+		defaults: { name: 'Audio Speech' },
+		// The audio goes into a binary field, which an AI agent calling a tool never sees.
+		usableAsTool: undefined,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'audioApi', required: true }],
+		properties: speech.properties,
+	};
+
+	methods = {
+		listSearch: { searchSpeechModels: searchModels('tts') },
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await forEachItem(this, (itemIndex) => speech.execute.call(this, itemIndex));
+	}
+}

@@ -1,0 +1,215 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError, jsonParse } from 'n8n-workflow';
+
+import { SPEECH_FORMATS, speechFormatInfo, type SpeechFormat } from '../../lib/audio/container';
+import { BUILT_IN_VOICES, RequestParameterError, speechBody } from '../../lib/openai/requests';
+import { getModel, modelProperty, requestOptions, retryOptions } from '../shared/descriptions';
+import { audioApiRequest } from '../shared/transport';
+
+const CUSTOM_VOICE_ID = '__customVoiceId';
+const OTHER_VOICE_NAME = '__otherVoiceName';
+
+const FORMAT_LABELS: Record<SpeechFormat, string> = {
+	mp3: 'MP3',
+	opus: 'Opus (Ogg)',
+	aac: 'AAC',
+	flac: 'FLAC',
+	wav: 'WAV',
+	pcm: 'PCM (Raw 24 kHz 16-Bit Mono)',
+};
+
+export const properties: INodeProperties[] = [
+	modelProperty(
+		'searchSpeechModels',
+		'gpt-4o-mini-tts',
+		'OpenAI: gpt-4o-mini-tts, tts-1 or tts-1-hd. Self-hosted servers use their own names (e.g. kokoro).',
+	),
+	{
+		displayName: 'Text',
+		name: 'input',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		default: '',
+		required: true,
+		placeholder: 'e.g. Today is a wonderful day to build something people love!',
+		description: 'The text to speak, at most 4,096 characters',
+	},
+	{
+		displayName: 'Voice',
+		name: 'voice',
+		type: 'options',
+		// The options are generated from BUILT_IN_VOICES, which the rule cannot read.
+		// eslint-disable-next-line n8n-nodes-base/node-param-default-wrong-for-options
+		default: 'alloy',
+		description: 'The voice to speak with',
+		options: [
+			...BUILT_IN_VOICES.map((voice) => ({
+				name: voice.charAt(0).toUpperCase() + voice.slice(1),
+				value: voice,
+			})),
+			{
+				name: 'Custom Voice ID',
+				value: CUSTOM_VOICE_ID,
+				description: 'The ID of a custom voice made with the provider, sent as an object with an ID',
+			},
+			{
+				name: 'Other Voice Name',
+				value: OTHER_VOICE_NAME,
+				description: 'A voice name the provider knows, e.g. af_bella on Kokoro',
+			},
+		],
+	},
+	{
+		displayName: 'Custom Voice ID',
+		name: 'customVoiceId',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'voice_1234',
+		displayOptions: { show: { voice: [CUSTOM_VOICE_ID] } },
+	},
+	{
+		displayName: 'Voice Name',
+		name: 'voiceName',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'af_bella',
+		displayOptions: { show: { voice: [OTHER_VOICE_NAME] } },
+	},
+	{
+		displayName: 'Response Format',
+		name: 'responseFormat',
+		type: 'options',
+		default: 'mp3',
+		description: 'The audio format of the file',
+		options: SPEECH_FORMATS.map((format) => ({ name: FORMAT_LABELS[format], value: format })),
+	},
+	{
+		displayName: 'Put Output File in Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		hint: 'The name of the output binary field to put the audio file in',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Extra Body Parameters (JSON)',
+				name: 'extraBody',
+				type: 'json',
+				default: '{}',
+				description:
+					'More fields for the request body, for providers with their own parameters. They cannot replace model, input, voice or response_format.',
+			},
+			{
+				displayName: 'File Name',
+				name: 'fileName',
+				type: 'string',
+				default: 'speech',
+				description: 'Name of the output file, without extension; the extension follows the response format',
+			},
+			{
+				displayName: 'Instructions',
+				name: 'instructions',
+				type: 'string',
+				typeOptions: { rows: 2 },
+				default: '',
+				placeholder: 'e.g. Speak in a cheerful and positive tone.',
+				description: 'How to speak: tone, accent, pace. Not supported by tts-1 and tts-1-hd.',
+			},
+			...requestOptions,
+			{
+				displayName: 'Speed',
+				name: 'speed',
+				type: 'number',
+				typeOptions: { minValue: 0.25, maxValue: 4, numberPrecision: 2 },
+				default: 1,
+				description: 'How fast to speak, from 0.25 to 4',
+			},
+		],
+	},
+];
+
+function voiceOf(ctx: IExecuteFunctions, itemIndex: number): string | { id: string } {
+	const voice = ctx.getNodeParameter('voice', itemIndex) as string;
+	if (voice === CUSTOM_VOICE_ID) {
+		return { id: String(ctx.getNodeParameter('customVoiceId', itemIndex)).trim() };
+	}
+	if (voice === OTHER_VOICE_NAME) return String(ctx.getNodeParameter('voiceName', itemIndex)).trim();
+	return voice;
+}
+
+/**
+ * Speaks one item's text with `POST /audio/speech` and returns the audio as a binary.
+ *
+ * @throws NodeOperationError for invalid parameters or a reply that is not audio; NodeApiError
+ *   when the provider refuses.
+ */
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData> {
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const format = this.getNodeParameter('responseFormat', itemIndex) as SpeechFormat;
+	const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
+	const model = getModel(this, itemIndex);
+	const voice = voiceOf(this, itemIndex);
+
+	let body: Record<string, unknown>;
+	try {
+		const extra =
+			typeof options.extraBody === 'string'
+				? jsonParse<IDataObject>(options.extraBody || '{}', { errorMessage: 'Extra Body Parameters is not valid JSON' })
+				: ((options.extraBody as IDataObject | undefined) ?? {});
+		if ((typeof voice === 'string' && !voice) || (typeof voice === 'object' && !voice.id)) {
+			throw new RequestParameterError('No voice is set');
+		}
+		body = speechBody({
+			model,
+			input: this.getNodeParameter('input', itemIndex) as string,
+			voice,
+			response_format: format,
+			speed: options.speed === undefined ? undefined : Number(options.speed),
+			instructions: (options.instructions as string | undefined) ?? undefined,
+			extra,
+		});
+	} catch (error) {
+		throw new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex });
+	}
+
+	const reply = await audioApiRequest.call(
+		this,
+		{ method: 'POST', path: '/audio/speech', json: body },
+		retryOptions(options),
+		itemIndex,
+	);
+
+	const contentType = String(reply.headers['content-type'] ?? '');
+	if (/json|text\/(plain|html|event-stream)/i.test(contentType)) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`The provider answered with ${contentType.split(';')[0]} instead of audio: ${reply.body.toString('utf8', 0, 200)}`,
+			{ itemIndex, description: 'Check that the Base URL points at an OpenAI-compatible audio API.' },
+		);
+	}
+
+	const { extension, mimeType } = speechFormatInfo(format);
+	const fileName = `${String(options.fileName || 'speech').replace(/\.[A-Za-z0-9]+$/, '')}.${extension}`;
+	const binary = await this.helpers.prepareBinaryData(reply.body, fileName, mimeType);
+	return {
+		json: {
+			model,
+			voice: typeof voice === 'string' ? voice : voice.id,
+			response_format: format,
+			bytes: reply.body.length,
+			fileName,
+			mimeType,
+			...(reply.requestId ? { request_id: reply.requestId } : {}),
+		},
+		binary: { [binaryPropertyName]: binary },
+	};
+}

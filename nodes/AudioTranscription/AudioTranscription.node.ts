@@ -1,0 +1,33 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { forEachItem } from '../shared/items';
+import { searchModels } from '../shared/models';
+import * as transcription from './transcription.operation';
+
+export class AudioTranscription implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Audio Transcription',
+		name: 'audioTranscription',
+		icon: { light: 'file:../shared/audio.svg', dark: 'file:../shared/audio.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["responseFormat"] }}',
+		description: 'Turn speech into text, subtitles or timestamps with any OpenAI-compatible audio API',
+		defaults: { name: 'Audio Transcription' },
+		// Its input is a binary file, which an AI agent calling a tool cannot provide.
+		usableAsTool: undefined,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'audioApi', required: true }],
+		properties: transcription.properties,
+	};
+
+	methods = {
+		listSearch: { searchTranscriptionModels: searchModels('stt') },
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await forEachItem(this, (itemIndex) => transcription.execute.call(this, itemIndex));
+	}
+}

@@ -1,0 +1,80 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { readTranscript, subtitleFormatOf, type TranscriptFormat } from '../../lib/transcript/transcript';
+import type { ApiResponse } from './transport';
+
+const SUBTITLE_MIME = { srt: 'application/x-subrip', vtt: 'text/vtt' } as const;
+
+/** Options of the transcription and translation nodes about subtitle files. */
+export const subtitleFileOptions: INodeProperties[] = [
+	{
+		displayName: 'Subtitles as File',
+		name: 'subtitlesAsFile',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to also output the subtitles as a .srt or .vtt file in a binary field. Only applies when Response Format is SRT or VTT.',
+	},
+	{
+		displayName: 'Subtitles Binary Field',
+		name: 'subtitlesBinaryPropertyName',
+		type: 'string',
+		default: 'subtitles',
+		description: 'The binary field to put the subtitle file in',
+		displayOptions: { show: { subtitlesAsFile: [true] } },
+	},
+];
+
+/**
+ * Turns a transcription or translation reply into an output item.
+ *
+ * JSON: `text` always; every field of a JSON reply (`language`, `duration`, `segments`, `words`,
+ * `logprobs`, `usage`, ...); `subtitles` (the file's text) and `cues` for srt and vtt; `model`,
+ * `response_format` and `request_id` when the provider gave one. Binary: the subtitle file when
+ * `subtitlesAsFile` is set, named after the audio file.
+ *
+ * @throws NodeOperationError when the reply does not match `response_format`.
+ */
+export async function transcriptItem(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	reply: ApiResponse,
+	request: { model: string; format: TranscriptFormat; audioFileName: string },
+	options: IDataObject,
+): Promise<INodeExecutionData> {
+	let transcript;
+	try {
+		transcript = readTranscript(request.format, reply.body.toString('utf8'));
+	} catch (error) {
+		throw new NodeOperationError(ctx.getNode(), (error as Error).message, {
+			itemIndex,
+			description: `The provider ignored response_format "${request.format}". Pick a format this model supports (gpt-4o models answer only json or text).`,
+		});
+	}
+
+	const requestId = reply.requestId ?? (transcript.reply?.request_id as string | undefined);
+	const json: IDataObject = {
+		...(transcript.reply as IDataObject | undefined),
+		text: transcript.text,
+		...(transcript.subtitles !== undefined ? { subtitles: transcript.subtitles, cues: transcript.cues as unknown as IDataObject[] } : {}),
+		model: request.model,
+		response_format: request.format,
+		...(requestId ? { request_id: requestId } : {}),
+	};
+
+	const item: INodeExecutionData = { json };
+	const subtitleFormat = subtitleFormatOf(request.format);
+	if (subtitleFormat && options.subtitlesAsFile === true) {
+		const property = String(options.subtitlesBinaryPropertyName || 'subtitles');
+		const base = request.audioFileName.replace(/\.[A-Za-z0-9]+$/, '') || 'transcript';
+		item.binary = {
+			[property]: await ctx.helpers.prepareBinaryData(
+				Buffer.from(transcript.subtitles ?? '', 'utf8'),
+				`${base}.${subtitleFormat}`,
+				SUBTITLE_MIME[subtitleFormat],
+			),
+		};
+	}
+	return item;
+}

@@ -1,0 +1,249 @@
+import type {
+	IExecuteFunctions,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
+	ILoadOptionsFunctions,
+	JsonObject,
+} from 'n8n-workflow';
+import { NodeApiError, sleep } from 'n8n-workflow';
+// form-data streams a stored binary with a known length; native FormData would buffer it whole.
+// eslint-disable-next-line @n8n/community-nodes/no-restricted-imports
+import type FormData from 'form-data';
+
+import {
+	parseProviderError,
+	providerErrorHint,
+	redactSecret,
+	type ProviderError,
+} from '../../lib/http/provider-error';
+import {
+	parseRetryAfter,
+	RETRYABLE_ERROR_CODES,
+	RETRYABLE_STATUSES,
+	retryDelayMs,
+} from '../../lib/http/retry';
+
+export const CREDENTIAL_TYPE = 'audioApi';
+
+type Context = IExecuteFunctions | ILoadOptionsFunctions;
+
+/** One API call, described independently of retries. */
+export interface ApiRequest {
+	method: IHttpRequestMethods;
+	/** Path below the credential's Base URL, starting with `/`, e.g. `/audio/speech`. */
+	path: string;
+	/** A JSON body. */
+	json?: object;
+	/**
+	 * A multipart body. A factory, because a body that streams a file can be sent only once and a
+	 * retry needs a fresh one.
+	 */
+	multipart?: () => FormData | Promise<FormData>;
+}
+
+/** The provider's successful reply. */
+export interface ApiResponse {
+	statusCode: number;
+	/** Header names in lower case. */
+	headers: Record<string, string | string[] | undefined>;
+	body: Buffer;
+	/** From `x-request-id`, when the provider sends it. */
+	requestId?: string;
+}
+
+/** How hard to try. */
+export interface RetryOptions {
+	/** Retries after the first attempt, on 429, 500, 502, 503, 504 and broken connections. */
+	maxRetries: number;
+	/** Time limit of one attempt in milliseconds. */
+	timeoutMs: number;
+}
+
+export const DEFAULT_RETRY_OPTIONS: RetryOptions = { maxRetries: 2, timeoutMs: 600_000 };
+
+function errorCode(error: unknown): string | undefined {
+	let current: unknown = error;
+	for (let depth = 0; current && depth < 5; depth++) {
+		const code = (current as { code?: unknown }).code;
+		if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) return code;
+		current = (current as { cause?: unknown }).cause;
+	}
+	const message = String((error as { message?: unknown })?.message ?? '');
+	if (/timeout of \d+ms exceeded/i.test(message)) return 'ECONNABORTED';
+	if (/socket hang up/i.test(message)) return 'ECONNRESET';
+	return undefined;
+}
+
+function connectionMessage(code: string | undefined, url: string, timeoutMs: number): string {
+	const host = (() => {
+		try {
+			return new URL(url).host;
+		} catch {
+			return url;
+		}
+	})();
+	switch (code) {
+		case 'ECONNREFUSED':
+			return `Could not connect to ${host}: the connection was refused (is the server running?)`;
+		case 'ENOTFOUND':
+		case 'EAI_AGAIN':
+			return `Could not resolve the host ${host}`;
+		case 'ECONNABORTED':
+		case 'ETIMEDOUT':
+			return `${host} did not answer within the timeout of ${timeoutMs} ms`;
+		case 'ECONNRESET':
+		case 'EPIPE':
+			return `The connection to ${host} was reset`;
+		default:
+			return `The request to ${host} failed${code ? ` (${code})` : ''}`;
+	}
+}
+
+function connectionHint(code: string | undefined): string {
+	if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
+		return 'Raise the Timeout option, or send shorter audio.';
+	}
+	return 'Check the Base URL in the Audio API credential and that the server is reachable from n8n.';
+}
+
+/**
+ * Reads the credential's Base URL without a trailing slash, and the API key for redaction.
+ *
+ * @throws NodeApiError-free: n8n throws its own error when no credential is selected.
+ */
+async function endpoint(ctx: Context): Promise<{ baseUrl: string; apiKey: string }> {
+	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
+	return {
+		baseUrl: String(credentials.baseUrl ?? '').trim().replace(/\/+$/, ''),
+		apiKey: String(credentials.apiKey ?? ''),
+	};
+}
+
+/** Builds the NodeApiError for a provider's error reply; the key never appears in it. */
+function providerApiError(
+	ctx: Context,
+	error: ProviderError,
+	apiKey: string,
+	attempts: number,
+	itemIndex?: number,
+): NodeApiError {
+	const message = redactSecret(error.message, apiKey);
+	const details = [
+		error.code ? `code: ${error.code}` : undefined,
+		error.type ? `type: ${error.type}` : undefined,
+		error.param ? `param: ${error.param}` : undefined,
+		error.requestId ? `request ID: ${error.requestId}` : undefined,
+		attempts > 1 ? `attempts: ${attempts}` : undefined,
+	].filter(Boolean);
+	const hint = providerErrorHint(error);
+	const response: JsonObject = {
+		status: error.status,
+		message,
+		...(error.code ? { code: error.code } : {}),
+		...(error.type ? { type: error.type } : {}),
+		...(error.param ? { param: error.param } : {}),
+		...(error.requestId ? { requestId: error.requestId } : {}),
+	};
+	return new NodeApiError(ctx.getNode(), response, {
+		message: `The provider answered ${error.status}: ${message}`,
+		description: [hint, details.join(', ')].filter(Boolean).join(' — ') || undefined,
+		httpCode: String(error.status),
+		itemIndex,
+	});
+}
+
+/**
+ * Sends one request to the provider with the Audio API credential, retrying rate limits,
+ * transient server errors and broken connections with exponential backoff and jitter, and
+ * honouring `Retry-After`. Waits use n8n-workflow's `sleep`.
+ *
+ * @param itemIndex the item the request is for, so that errors name it; omit for list lookups.
+ * @returns the 2xx reply with the body as bytes.
+ * @throws NodeApiError for a non-2xx reply (with the HTTP status, the provider's message, code and
+ *   request ID, and a one-line fix) or for a connection that failed on every attempt.
+ */
+export async function audioApiRequest(
+	this: Context,
+	request: ApiRequest,
+	options: RetryOptions = DEFAULT_RETRY_OPTIONS,
+	itemIndex?: number,
+): Promise<ApiResponse> {
+	const { baseUrl, apiKey } = await endpoint(this);
+	const url = `${baseUrl}${request.path}`;
+
+	for (let attempt = 0; ; attempt++) {
+		const canRetry = attempt < options.maxRetries;
+		const httpOptions: IHttpRequestOptions = {
+			method: request.method,
+			url,
+			json: false,
+			encoding: 'arraybuffer',
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			timeout: options.timeoutMs,
+			headers: { Accept: 'application/json, text/plain, audio/*, */*' },
+		};
+		if (request.json !== undefined) {
+			httpOptions.body = JSON.stringify(request.json);
+			httpOptions.headers!['Content-Type'] = 'application/json';
+		} else if (request.multipart) {
+			const form = await request.multipart();
+			httpOptions.body = form;
+			httpOptions.headers = { ...httpOptions.headers, ...form.getHeaders() };
+		}
+
+		let response: { statusCode: number; headers: Record<string, string | string[] | undefined>; body: unknown };
+		try {
+			response = await this.helpers.httpRequestWithAuthentication.call(
+				this,
+				CREDENTIAL_TYPE,
+				httpOptions,
+			);
+		} catch (error) {
+			const code = errorCode(error);
+			if (canRetry && code && RETRYABLE_ERROR_CODES.has(code)) {
+				await sleep(retryDelayMs(attempt)!);
+				continue;
+			}
+			// Built afresh rather than wrapping: the caught error carries the request's headers.
+			throw new NodeApiError(
+				this.getNode(),
+				{ message: connectionMessage(code, url, options.timeoutMs), ...(code ? { code } : {}) },
+				{
+					message: connectionMessage(code, url, options.timeoutMs),
+					description: `${connectionHint(code)}${attempt > 0 ? ` Attempts: ${attempt + 1}.` : ''}`,
+					itemIndex,
+				},
+			);
+		}
+
+		const headers = Object.fromEntries(
+			Object.entries(response.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+		);
+		const raw = response.body;
+		const body = Buffer.isBuffer(raw)
+			? raw
+			: raw instanceof ArrayBuffer
+				? Buffer.from(new Uint8Array(raw))
+				: Buffer.from(typeof raw === 'string' ? raw : '');
+		if (response.statusCode >= 200 && response.statusCode < 300) {
+			const requestId = headers['x-request-id'];
+			return {
+				statusCode: response.statusCode,
+				headers,
+				body,
+				...(requestId ? { requestId: String(requestId) } : {}),
+			};
+		}
+
+		const providerError = parseProviderError(response.statusCode, headers, body.toString('utf8'));
+		if (canRetry && RETRYABLE_STATUSES.has(response.statusCode)) {
+			const delay = retryDelayMs(attempt, parseRetryAfter(headers));
+			if (delay !== undefined) {
+				await sleep(delay);
+				continue;
+			}
+		}
+		throw providerApiError(this, providerError, apiKey, attempt + 1, itemIndex);
+	}
+}
