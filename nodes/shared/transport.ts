@@ -206,15 +206,15 @@ export async function audioApiRequest(
 				continue;
 			}
 			// Built afresh rather than wrapping: the caught error carries the request's headers.
-			throw new NodeApiError(
-				this.getNode(),
-				{ message: connectionMessage(code, url, options.timeoutMs), ...(code ? { code } : {}) },
-				{
-					message: connectionMessage(code, url, options.timeoutMs),
-					description: `${connectionHint(code)}${attempt > 0 ? ` Attempts: ${attempt + 1}.` : ''}`,
-					itemIndex,
-				},
-			);
+			// The socket code stays out of errorResponse, where n8n would swap our message for its
+			// generic one.
+			const message = connectionMessage(code, url, options.timeoutMs);
+			const details = [code, attempt > 0 ? `attempts: ${attempt + 1}` : undefined].filter(Boolean).join(', ');
+			throw new NodeApiError(this.getNode(), { message }, {
+				message,
+				description: `${connectionHint(code)}${details ? ` (${details})` : ''}`,
+				itemIndex,
+			});
 		}
 
 		const headers = Object.fromEntries(

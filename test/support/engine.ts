@@ -1,0 +1,338 @@
+/**
+ * Runs workflows through n8n-core's real execution engine (WorkflowExecute), with the package
+ * loaded from dist/ the way n8n loads an installed community package: through the "n8n" section
+ * of package.json. Binary data goes through n8n-core's real BinaryDataService, in memory
+ * ("default") or filesystem mode.
+ */
+import { Container } from '@n8n/di';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialType,
+	ICredentials,
+	IExecuteFunctions,
+	IHttpRequestOptions,
+	INodeExecutionData,
+	INodeProperties,
+	INodeType,
+	INodeTypes,
+	IRun,
+	IWorkflowExecuteAdditionalData,
+	IVersionedNodeType,
+	IConnections,
+	INode,
+	ITaskData,
+} from 'n8n-workflow';
+import { ICredentialsHelper, NodeConnectionTypes, Workflow } from 'n8n-workflow';
+
+const ROOT = path.resolve(__dirname, '../..');
+export const PACKAGE_NAME = 'n8n-nodes-audio-api';
+
+/** A file to attach to a start item as a binary property. */
+export interface StartBinary {
+	/** Path of the file to read. */
+	path?: string;
+	/** Or the bytes themselves. */
+	bytes?: Buffer;
+	fileName?: string;
+	mimeType?: string;
+}
+
+/** An item the start node emits. */
+export interface StartItem {
+	json?: Record<string, unknown>;
+	binary?: Record<string, StartBinary>;
+}
+
+/**
+ * A trigger for tests: emits the items given in its `items` parameter, storing their files with
+ * n8n's own prepareBinaryData so that they land in the configured binary data mode.
+ */
+class TestStart implements INodeType {
+	description = {
+		displayName: 'Test Start',
+		name: 'testStart',
+		group: ['trigger'],
+		version: 1,
+		description: 'Emits fixture items',
+		defaults: { name: 'Start' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		properties: [{ displayName: 'Items', name: 'items', type: 'json', default: '[]' } as INodeProperties],
+	} as INodeType['description'];
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = JSON.parse(this.getNodeParameter('items', 0) as string) as Array<{
+			json?: Record<string, unknown>;
+			binary?: Record<string, { path?: string; base64?: string; fileName?: string; mimeType?: string }>;
+		}>;
+		const out: INodeExecutionData[] = [];
+		for (const [index, item] of items.entries()) {
+			const result: INodeExecutionData = { json: (item.json ?? {}) as INodeExecutionData['json'], pairedItem: { item: 0 } };
+			for (const [name, file] of Object.entries(item.binary ?? {})) {
+				const bytes = file.path ? readFileSync(file.path) : Buffer.from(file.base64 ?? '', 'base64');
+				result.binary ??= {};
+				result.binary[name] = await this.helpers.prepareBinaryData(bytes, file.fileName, file.mimeType);
+				// prepareBinaryData fills in a name and type when none is given; tests of sniffing
+				// need a binary that truly has none.
+				if (file.fileName === '') delete result.binary[name].fileName;
+				if (file.mimeType === '') result.binary[name].mimeType = '';
+			}
+			out.push(result);
+			void index;
+		}
+		return [out];
+	}
+}
+
+interface LoadedPackage {
+	nodes: Record<string, INodeType>;
+	credentials: Record<string, ICredentialType>;
+}
+
+/** Loads the built package from dist/ through package.json's "n8n" section, as n8n does. */
+export function loadPackage(): LoadedPackage {
+	const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+		n8n: { nodes: string[]; credentials: string[] };
+	};
+	const nodes: Record<string, INodeType> = {};
+	for (const file of pkg.n8n.nodes) {
+		const mod = require(path.join(ROOT, file)) as Record<string, new () => INodeType>;
+		for (const Cls of Object.values(mod)) {
+			const node = new Cls();
+			nodes[`${PACKAGE_NAME}.${node.description.name}`] = node;
+		}
+	}
+	const credentials: Record<string, ICredentialType> = {};
+	for (const file of pkg.n8n.credentials) {
+		const mod = require(path.join(ROOT, file)) as Record<string, new () => ICredentialType>;
+		for (const Cls of Object.values(mod)) {
+			const credential = new Cls();
+			credentials[credential.name] = credential;
+		}
+	}
+	return { nodes, credentials };
+}
+
+class NodeTypes implements INodeTypes {
+	constructor(private readonly types: Record<string, INodeType>) {}
+
+	getByName(nodeType: string): INodeType | IVersionedNodeType {
+		return this.getByNameAndVersion(nodeType);
+	}
+
+	getByNameAndVersion(nodeType: string): INodeType {
+		const type = this.types[nodeType];
+		if (!type) throw new Error(`Unknown node type ${nodeType}`);
+		return type;
+	}
+
+	getKnownTypes() {
+		return {};
+	}
+}
+
+/** Serves credential data from memory; authentication is the credential type's own code. */
+class CredentialsHelper extends ICredentialsHelper {
+	constructor(
+		private readonly types: Record<string, ICredentialType>,
+		private readonly data: Record<string, ICredentialDataDecryptedObject>,
+	) {
+		super();
+	}
+
+	getParentTypes(): string[] {
+		return [];
+	}
+
+	isCredentialUsableByNode(): boolean {
+		return true;
+	}
+
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
+		const authenticate = this.types[typeName]?.authenticate;
+		if (typeof authenticate !== 'function') throw new Error(`Credential ${typeName} has no authenticate function`);
+		return await authenticate(credentials, requestOptions);
+	}
+
+	async preAuthentication() {
+		return undefined;
+	}
+
+	async runPreAuthentication() {
+		return undefined;
+	}
+
+	async getCredentials(): Promise<ICredentials> {
+		throw new Error('not used by these nodes');
+	}
+
+	async getDecrypted(_additionalData: unknown, _nodeCredentials: unknown, type: string): Promise<ICredentialDataDecryptedObject> {
+		const data = this.data[type];
+		if (!data) throw new Error(`No test credential of type ${type}`);
+		return { ...data };
+	}
+
+	async updateCredentials() {}
+
+	async updateCredentialsOauthTokenData() {}
+
+	getCredentialsProperties(type: string): INodeProperties[] {
+		return this.types[type]?.properties ?? [];
+	}
+}
+
+export type BinaryMode = 'default' | 'filesystem';
+
+let initialisedMode: BinaryMode | undefined;
+
+/**
+ * Sets up n8n-core's dependency container with a binary data service in `mode`. Files of the
+ * filesystem mode go to a fresh temporary folder.
+ */
+export async function useBinaryMode(mode: BinaryMode): Promise<void> {
+	if (initialisedMode === mode) return;
+	Container.reset();
+	const folder = mkdtempSync(path.join(tmpdir(), 'audio-api-n8n-'));
+	process.env.N8N_USER_FOLDER = folder;
+	process.env.N8N_DEFAULT_BINARY_DATA_MODE = mode;
+	process.env.N8N_BINARY_DATA_STORAGE_PATH = path.join(folder, 'binaryData');
+	await Container.get(BinaryDataService).init();
+	initialisedMode = mode;
+}
+
+/** A node of a test workflow. `type` is the node's short name, e.g. `audioSpeech`. */
+export interface TestNode {
+	name: string;
+	type: string;
+	parameters: Record<string, unknown>;
+	continueOnFail?: boolean;
+}
+
+/** The outcome of a run. */
+export interface RunResult {
+	run: IRun;
+	/** Output items of a node's first run, first output. */
+	output(nodeName: string): INodeExecutionData[];
+	/** The node's error, if it failed. */
+	error(nodeName: string): ITaskData['error'];
+	/** The error that stopped the run, if any; `undefined` for a run that finished. */
+	failure: IRun['data']['resultData']['error'];
+	/** Reads the bytes of a binary property of an output item, whatever the binary data mode. */
+	binaryBytes(item: INodeExecutionData, property?: string): Promise<Buffer>;
+}
+
+/**
+ * Runs a linear workflow: a Test Start node emitting `items`, then `nodes` in a chain.
+ *
+ * @param credentials decrypted credential data by type, e.g. `{ audioApi: {...} }`.
+ */
+export async function runWorkflow(options: {
+	items: StartItem[];
+	nodes: TestNode[];
+	credentials: Record<string, ICredentialDataDecryptedObject>;
+	binaryMode?: BinaryMode;
+}): Promise<RunResult> {
+	await useBinaryMode(options.binaryMode ?? 'default');
+	const pkg = loadPackage();
+	const types = new NodeTypes({ ...pkg.nodes, 'test.testStart': new TestStart() });
+
+	const startItems = options.items.map((item) => ({
+		json: item.json,
+		binary: Object.fromEntries(
+			Object.entries(item.binary ?? {}).map(([name, b]) => [
+				name,
+				{ path: b.path, base64: b.bytes?.toString('base64'), fileName: b.fileName, mimeType: b.mimeType },
+			]),
+		),
+	}));
+	const nodes: INode[] = [
+		{
+			id: 'start',
+			name: 'Start',
+			type: 'test.testStart',
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: { items: JSON.stringify(startItems) },
+		},
+		...options.nodes.map(
+			(node, i): INode => ({
+				id: `node-${i}`,
+				name: node.name,
+				type: node.type.includes('.') ? node.type : `${PACKAGE_NAME}.${node.type}`,
+				typeVersion: 1,
+				position: [200 * (i + 1), 0],
+				parameters: node.parameters as INode['parameters'],
+				credentials: { audioApi: { id: '1', name: 'Audio API' } },
+				...(node.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+			}),
+		),
+	];
+	const connections: IConnections = {};
+	const chain = ['Start', ...options.nodes.map((n) => n.name)];
+	for (let i = 0; i < chain.length - 1; i++) {
+		connections[chain[i]] = { main: [[{ node: chain[i + 1], type: NodeConnectionTypes.Main, index: 0 }]] };
+	}
+
+	const workflow = new Workflow({ id: 'test', nodes, connections, active: false, nodeTypes: types });
+	const hooks = new ExecutionLifecycleHooks('manual', '1', {
+		id: 'test',
+		name: 'test',
+		nodes,
+		connections,
+		active: false,
+		activeVersionId: null,
+		isArchived: false,
+		createdAt: new Date(),
+		updatedAt: new Date(),
+	} as never);
+	const additionalData = {
+		credentialsHelper: new CredentialsHelper(pkg.credentials, options.credentials),
+		hooks,
+		executionId: '1',
+		currentNodeExecutionIndex: 0,
+		restApiUrl: 'http://127.0.0.1/rest',
+		instanceBaseUrl: 'http://127.0.0.1/',
+		formBaseUrl: 'http://127.0.0.1:5678/formBaseUrl',
+		formWaitingBaseUrl: 'http://127.0.0.1:5678/formWaitingBaseUrl',
+		formTestBaseUrl: 'http://127.0.0.1:5678/formTestBaseUrl',
+		webhookBaseUrl: 'http://127.0.0.1:5678/webhookBaseUrl',
+		webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhookWaitingBaseUrl',
+		webhookTestBaseUrl: 'http://127.0.0.1:5678/webhookTestBaseUrl',
+		mcpBaseUrl: 'http://127.0.0.1:5678/mcpBaseUrl',
+		mcpTestBaseUrl: 'http://127.0.0.1:5678/mcpTestBaseUrl',
+		variables: {},
+		executeWorkflow: async () => {
+			throw new Error('sub-workflows are not used in these tests');
+		},
+		getRunExecutionData: async () => undefined,
+		getRuntimeCredential: async () => undefined,
+		logAiEvent: () => {},
+		setExecutionStatus: () => {},
+		sendDataToUI: () => {},
+	} as unknown as IWorkflowExecuteAdditionalData;
+
+	const run = await new WorkflowExecute(additionalData, 'manual').run({
+		workflow,
+		startNode: workflow.getNode('Start')!,
+	});
+
+	return {
+		run,
+		output: (nodeName) => run.data.resultData.runData[nodeName]?.[0]?.data?.main?.[0] ?? [],
+		error: (nodeName) => run.data.resultData.runData[nodeName]?.[0]?.error,
+		failure: run.data.resultData.error,
+		binaryBytes: async (item, property = 'data') => {
+			const binary = item.binary?.[property];
+			if (!binary) throw new Error(`item has no binary property ${property}`);
+			return await Container.get(BinaryDataService).getAsBuffer(binary);
+		},
+	};
+}

@@ -1,0 +1,265 @@
+/**
+ * A local HTTP server that speaks OpenAI's audio API for integration tests, on loopback only.
+ *
+ * It records every request it receives (JSON bodies, multipart fields and the exact file bytes),
+ * validates each one against the official OpenAPI document, and answers:
+ * - an invalid request with an OpenAI-shaped 400;
+ * - a wrong key with 401;
+ * - otherwise with a scripted reply when a test queued one, else a default reply built from real
+ *   fixture audio and transcripts.
+ */
+import busboy from 'busboy';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
+
+import { validateRequest } from './openapi-contract';
+
+export const FIXTURES = path.resolve(__dirname, '../fixtures/audio');
+
+/** A file received in a multipart body. */
+export interface ReceivedFile {
+	field: string;
+	fileName: string;
+	contentType: string;
+	bytes: Buffer;
+}
+
+/** One request as the server received it. */
+export interface ReceivedRequest {
+	method: string;
+	/** The path below `/v1`, e.g. `/audio/speech`. */
+	apiPath: string;
+	headers: http.IncomingHttpHeaders;
+	/** A JSON body, parsed. */
+	json?: Record<string, unknown>;
+	/** Multipart text fields; `name[]` fields are collected into arrays under `name`. */
+	fields?: Record<string, string | string[]>;
+	files?: ReceivedFile[];
+	/** OpenAPI validation errors; empty when the request matches the document. */
+	contractErrors: string[];
+}
+
+/** A reply a test scripts. `reset` drops the connection; `hang` never answers. */
+export type ScriptedReply =
+	| { status: number; headers?: Record<string, string>; body?: string | Buffer | object }
+	| 'reset'
+	| 'hang';
+
+const TRANSCRIPT = 'hello world';
+
+/** Default models of `GET /models`. */
+export const DEFAULT_MODELS = [
+	{ id: 'whisper-1', object: 'model', created: 1677532384, owned_by: 'openai-internal' },
+	{ id: 'gpt-4o-mini-tts', object: 'model', created: 1742403959, owned_by: 'system' },
+	{ id: 'tts-1', object: 'model', created: 1681940951, owned_by: 'openai-internal' },
+	{ id: 'gpt-4o-transcribe', object: 'model', created: 1742068463, owned_by: 'system' },
+	{ id: 'gpt-4o-mini', object: 'model', created: 1721172741, owned_by: 'system' },
+];
+
+const SPEECH_FIXTURE: Record<string, { file: string; type: string }> = {
+	mp3: { file: 'hello.mp3', type: 'audio/mpeg' },
+	opus: { file: 'hello.ogg', type: 'audio/ogg' },
+	aac: { file: 'hello.aac', type: 'audio/aac' },
+	flac: { file: 'hello.flac', type: 'audio/flac' },
+	wav: { file: 'hello.wav', type: 'audio/wav' },
+	pcm: { file: 'hello.wav', type: 'audio/pcm' },
+};
+
+function transcriptReply(format: string, task: 'transcribe' | 'translate'): { type: string; body: string } {
+	const segments = [{ id: 0, seek: 0, start: 0.0, end: 1.1, text: ` ${TRANSCRIPT}`, tokens: [1, 2], temperature: 0, avg_logprob: -0.2, compression_ratio: 0.8, no_speech_prob: 0.01 }];
+	switch (format) {
+		case 'text':
+			return { type: 'text/plain; charset=utf-8', body: `${TRANSCRIPT}\n` };
+		case 'srt':
+			return { type: 'text/plain; charset=utf-8', body: `1\n00:00:00,000 --> 00:00:01,100\n${TRANSCRIPT}\n\n` };
+		case 'vtt':
+			return { type: 'text/plain; charset=utf-8', body: `WEBVTT\n\n00:00:00.000 --> 00:00:01.100\n${TRANSCRIPT}\n\n` };
+		case 'verbose_json':
+			return {
+				type: 'application/json',
+				body: JSON.stringify({
+					task,
+					language: 'english',
+					duration: 1.23,
+					text: TRANSCRIPT,
+					segments,
+					words: [
+						{ word: 'hello', start: 0.1, end: 0.5 },
+						{ word: 'world', start: 0.55, end: 1.0 },
+					],
+				}),
+			};
+		case 'diarized_json':
+			return {
+				type: 'application/json',
+				body: JSON.stringify({
+					task: 'transcribe',
+					duration: 1.23,
+					text: TRANSCRIPT,
+					segments: [{ type: 'transcript.text.segment', id: 'seg_0', start: 0, end: 1.1, text: TRANSCRIPT, speaker: 'A' }],
+				}),
+			};
+		default:
+			return { type: 'application/json', body: JSON.stringify({ text: TRANSCRIPT, usage: { type: 'duration', seconds: 2 } }) };
+	}
+}
+
+function openAiError(message: string, type: string, code: string | null, param: string | null = null) {
+	return { error: { message, type, param, code } };
+}
+
+/** The test server. Create, `start()`, point a credential at `baseUrl`, `stop()` when done. */
+export class OpenAiTestServer {
+	readonly requests: ReceivedRequest[] = [];
+
+	/** When set, requests without `Authorization: Bearer <apiKey>` get 401. */
+	apiKey: string | undefined;
+
+	private readonly scripted: ScriptedReply[] = [];
+
+	private readonly sockets = new Set<Socket>();
+
+	private server: http.Server | undefined;
+
+	baseUrl = '';
+
+	/** Queues replies for the next requests, in order; after them the default replies resume. */
+	script(...replies: ScriptedReply[]): void {
+		this.scripted.push(...replies);
+	}
+
+	async start(): Promise<string> {
+		this.server = http.createServer((req, res) => {
+			this.handle(req, res).catch((error: Error) => {
+				res.writeHead(500, { 'content-type': 'application/json' });
+				res.end(JSON.stringify(openAiError(`test server failure: ${error.message}`, 'server_error', null)));
+			});
+		});
+		this.server.on('connection', (socket) => {
+			this.sockets.add(socket);
+			socket.on('close', () => this.sockets.delete(socket));
+		});
+		await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+		const { port } = this.server.address() as AddressInfo;
+		this.baseUrl = `http://127.0.0.1:${port}/v1`;
+		return this.baseUrl;
+	}
+
+	async stop(): Promise<void> {
+		for (const socket of this.sockets) socket.destroy();
+		await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+	}
+
+	private async readBody(req: http.IncomingMessage): Promise<Pick<ReceivedRequest, 'json' | 'fields' | 'files'>> {
+		const contentType = req.headers['content-type'] ?? '';
+		if (contentType.startsWith('multipart/form-data')) {
+			return await new Promise((resolve, reject) => {
+				const fields: Record<string, string | string[]> = {};
+				const files: ReceivedFile[] = [];
+				const parser = busboy({ headers: req.headers });
+				parser.on('field', (name, value) => {
+					if (name.endsWith('[]')) {
+						const key = name.slice(0, -2);
+						fields[key] = [...((fields[key] as string[] | undefined) ?? []), value];
+					} else {
+						fields[name] = value;
+					}
+				});
+				parser.on('file', (field, stream, info) => {
+					const chunks: Buffer[] = [];
+					stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+					stream.on('end', () =>
+						files.push({ field, fileName: info.filename ?? "", contentType: info.mimeType, bytes: Buffer.concat(chunks) }),
+					);
+				});
+				parser.on('close', () => resolve({ fields, files }));
+				parser.on('error', reject);
+				req.pipe(parser);
+			});
+		}
+		const chunks: Buffer[] = [];
+		for await (const chunk of req) chunks.push(chunk as Buffer);
+		const text = Buffer.concat(chunks).toString('utf8');
+		return text ? { json: JSON.parse(text) as Record<string, unknown> } : {};
+	}
+
+	private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+		const apiPath = url.pathname.replace(/^\/v1/, '');
+		const body = await this.readBody(req);
+		const contractBody = body.fields
+			? { ...body.fields, ...Object.fromEntries((body.files ?? []).map((f) => [f.field, `<${f.bytes.length} bytes>`])) }
+			: body.json;
+		const contractErrors = await validateRequest({
+			method: req.method ?? 'GET',
+			apiPath,
+			contentType: req.headers['content-type'],
+			body: contractBody,
+		});
+		const received: ReceivedRequest = { method: req.method ?? 'GET', apiPath, headers: req.headers, ...body, contractErrors };
+		this.requests.push(received);
+
+		const send = (status: number, payload: string | Buffer | object, headers: Record<string, string> = {}) => {
+			const isObject = typeof payload === 'object' && !Buffer.isBuffer(payload);
+			res.writeHead(status, {
+				'x-request-id': `req_${this.requests.length}`,
+				...(isObject ? { 'content-type': 'application/json' } : {}),
+				...headers,
+			});
+			res.end(isObject ? JSON.stringify(payload) : payload);
+		};
+
+		if (this.apiKey !== undefined && req.headers.authorization !== `Bearer ${this.apiKey}`) {
+			// Echoes the key like some careless servers do, so that redaction is tested.
+			const given = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+			send(401, openAiError(`Incorrect API key provided: ${given}.`, 'invalid_request_error', 'invalid_api_key'));
+			return;
+		}
+
+		const next = this.scripted.shift();
+		if (next === 'reset') {
+			req.socket.destroy();
+			return;
+		}
+		if (next === 'hang') return;
+		if (next) {
+			send(next.status, next.body ?? '', next.headers);
+			return;
+		}
+
+		if (contractErrors.length > 0) {
+			send(400, openAiError(`Invalid request: ${contractErrors.join('; ')}`, 'invalid_request_error', 'invalid_request'));
+			return;
+		}
+		this.defaultReply(received, send);
+	}
+
+	private defaultReply(
+		request: ReceivedRequest,
+		send: (status: number, payload: string | Buffer | object, headers?: Record<string, string>) => void,
+	): void {
+		if (request.method === 'GET' && request.apiPath === '/models') {
+			send(200, { object: 'list', data: DEFAULT_MODELS });
+			return;
+		}
+		if (request.apiPath === '/audio/speech') {
+			const format = String(request.json?.response_format ?? 'mp3');
+			const fixture = SPEECH_FIXTURE[format];
+			const bytes = readFileSync(path.join(FIXTURES, fixture.file));
+			// pcm is the WAV's samples without the 44-byte header.
+			send(200, format === 'pcm' ? bytes.subarray(44) : bytes, { 'content-type': fixture.type });
+			return;
+		}
+		if (request.apiPath === '/audio/transcriptions' || request.apiPath === '/audio/translations') {
+			const reply = transcriptReply(
+				String(request.fields?.response_format ?? 'json'),
+				request.apiPath === '/audio/translations' ? 'translate' : 'transcribe',
+			);
+			send(200, reply.body, { 'content-type': reply.type });
+			return;
+		}
+		send(404, openAiError(`Unknown path ${request.apiPath}`, 'invalid_request_error', 'unknown_url'));
+	}
+}

@@ -1,0 +1,72 @@
+/**
+ * Validates requests against the official OpenAI OpenAPI document in ../shared/contracts, with
+ * openapi-backend (Ajv underneath). Multipart fields arrive as strings, so the multipart
+ * validator coerces types as OpenAPI's form encoding implies; JSON bodies are checked strictly.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import OpenAPIBackend from 'openapi-backend';
+import { parse } from 'yaml';
+
+export const CONTRACT_PATH = path.resolve(__dirname, '../../../shared/contracts/openai-openapi.yaml');
+
+let loaded: Promise<{ strict: OpenAPIBackend; coercing: OpenAPIBackend }> | undefined;
+
+async function backends() {
+	loaded ??= (async () => {
+		const document = parse(readFileSync(CONTRACT_PATH, 'utf8'));
+		// quick: openapi-backend's own check of the document only knows OpenAPI 3.0, and this
+		// document is 3.1; request validation works on it all the same.
+		const make = (coerce: boolean) =>
+			new OpenAPIBackend({
+				definition: structuredClone(document),
+				quick: true,
+				strict: false,
+				validate: true,
+				ajvOpts: { strict: false, validateFormats: false, allErrors: true, ...(coerce ? { coerceTypes: 'array' } : {}) },
+			});
+		const strict = make(false);
+		const coercing = make(true);
+		await Promise.all([strict.init(), coercing.init()]);
+		return { strict, coercing };
+	})();
+	return await loaded;
+}
+
+/**
+ * Validates one request.
+ *
+ * @param apiPath the path below the API root, e.g. `/audio/speech`.
+ * @param body the JSON body, or for multipart the fields (file fields as any string).
+ * @returns the validation error messages; empty when the request is valid.
+ */
+export async function validateRequest(request: {
+	method: string;
+	apiPath: string;
+	contentType?: string;
+	body?: unknown;
+}): Promise<string[]> {
+	const { strict, coercing } = await backends();
+	const multipart = (request.contentType ?? '').startsWith('multipart/');
+	const api = multipart ? coercing : strict;
+	const operation = api.matchOperation({ method: request.method.toLowerCase(), path: request.apiPath, headers: {} });
+	if (!operation) return [`${request.method} ${request.apiPath} is not an operation of the OpenAI API`];
+	const declared = Object.keys(
+		(operation.requestBody as { content?: Record<string, unknown> } | undefined)?.content ?? {},
+	);
+	const mediaType = (request.contentType ?? '').split(';')[0].trim();
+	if (declared.length > 0 && !declared.includes(mediaType)) {
+		return [`content type ${mediaType || '(none)'} is not one of ${declared.join(', ')}`];
+	}
+	const result = api.validateRequest(
+		{
+			method: request.method.toLowerCase(),
+			path: request.apiPath,
+			headers: { 'content-type': request.contentType ?? '' },
+			body: structuredClone(request.body ?? {}),
+			query: {},
+		},
+		operation,
+	);
+	return (result.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim());
+}
