@@ -5,7 +5,16 @@ import { n8nCommunityNodesPlugin } from '@n8n/eslint-plugin-community-nodes';
 const tsFiles = ['nodes/**/*.ts', 'credentials/**/*.ts', 'lib/**/*.ts'];
 
 export default [
-	{ ignores: ['dist/**', 'node_modules/**', 'test/**', '.tools/**', 'gulpfile.js', 'eslint.config.mjs'] },
+	{
+		ignores: [
+			'dist/**',
+			'node_modules/**',
+			'test/**',
+			'.tools/**',
+			'gulpfile.js',
+			'eslint.config.mjs',
+		],
+	},
 	{
 		...n8nCommunityNodesPlugin.configs.recommended,
 		files: [...tsFiles, 'package.json'],

@@ -16,7 +16,10 @@ export class AudioApi implements ICredentialType {
 
 	displayName = 'Audio API';
 
-	icon: Icon = { light: 'file:../nodes/shared/audio.svg', dark: 'file:../nodes/shared/audio.dark.svg' };
+	icon: Icon = {
+		light: 'file:../nodes/shared/audio.svg',
+		dark: 'file:../nodes/shared/audio.dark.svg',
+	};
 
 	documentationUrl = 'https://github.com/n8n-nodes-audio-api/n8n-nodes-audio-api#credentials';
 
@@ -37,7 +40,8 @@ export class AudioApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
-			description: 'Sent as "Authorization: Bearer &lt;key&gt;". Self-hosted servers without authentication accept any value.',
+			description:
+				'Sent as "Authorization: Bearer &lt;key&gt;". Self-hosted servers without authentication accept any value.',
 		},
 		{
 			displayName: 'Organization ID',
@@ -60,7 +64,8 @@ export class AudioApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
-			description: 'The value of the custom header, usually a gateway key; stored encrypted like the API key',
+			description:
+				'The value of the custom header, usually a gateway key; stored encrypted like the API key',
 			displayOptions: { hide: { customHeaderName: [''] } },
 		},
 	];
@@ -70,7 +75,9 @@ export class AudioApi implements ICredentialType {
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
-		const headers: Record<string, string> = { ...(requestOptions.headers as Record<string, string>) };
+		const headers: Record<string, string> = {
+			...(requestOptions.headers as Record<string, string>),
+		};
 		const apiKey = String(credentials.apiKey ?? '');
 		if (apiKey) headers.Authorization = `Bearer ${apiKey}`;
 		const organization = String(credentials.organizationId ?? '').trim();

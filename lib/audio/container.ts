@@ -92,7 +92,13 @@ export function sniffContainer(head: Uint8Array): ContainerInfo | undefined {
 	if (ascii(head, 4, 4) === 'ftyp') {
 		return found(ascii(head, 8, 4) === 'M4A ' ? 'm4a' : 'mp4');
 	}
-	if (head.length >= 4 && head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) {
+	if (
+		head.length >= 4 &&
+		head[0] === 0x1a &&
+		head[1] === 0x45 &&
+		head[2] === 0xdf &&
+		head[3] === 0xa3
+	) {
 		return found('webm');
 	}
 	const tag = id3v2Size(head);

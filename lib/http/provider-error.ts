@@ -81,7 +81,8 @@ export function parseProviderError(
 	headers: Record<string, unknown>,
 	body: string,
 ): ProviderError {
-	const header = (name: string) => str(Array.isArray(headers[name]) ? (headers[name] as unknown[])[0] : headers[name]);
+	const header = (name: string) =>
+		str(Array.isArray(headers[name]) ? (headers[name] as unknown[])[0] : headers[name]);
 	const result: ProviderError = { status, message: '' };
 	const contentType = header('content-type') ?? '';
 	const text = body.trim();
@@ -97,16 +98,22 @@ export function parseProviderError(
 	}
 	if (json) {
 		parsed = fromJson(json);
-		result.requestId = str(json.request_id) ?? str((json.error as Record<string, unknown> | undefined)?.request_id);
+		result.requestId =
+			str(json.request_id) ?? str((json.error as Record<string, unknown> | undefined)?.request_id);
 	} else if (contentType.includes('html') || /^<(!doctype|html)/i.test(text)) {
 		const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
-		parsed = { message: `The server answered with an HTML page${title ? ` ("${title}")` : ''}, not an API reply` };
+		parsed = {
+			message: `The server answered with an HTML page${title ? ` ("${title}")` : ''}, not an API reply`,
+		};
 		result.html = true;
 	} else if (text) {
 		parsed = { message: text.length > 500 ? `${text.slice(0, 500)}…` : text };
 	}
 
-	Object.assign(result, Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)));
+	Object.assign(
+		result,
+		Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)),
+	);
 	if (!result.message) result.message = STATUS_TEXT[status] ?? `HTTP ${status}`;
 	result.requestId = header('x-request-id') ?? header('request-id') ?? result.requestId;
 	return result;
@@ -124,15 +131,15 @@ export function providerErrorHint(error: ProviderError): string | undefined {
 		case 401:
 			return 'Check the API Key in the Audio API credential.';
 		case 403:
-			return 'The key is valid but not allowed to use this model or endpoint: check the key\'s permissions and project.';
+			return "The key is valid but not allowed to use this model or endpoint: check the key's permissions and project.";
 		case 404:
 			return error.param === 'model' || /model/i.test(error.message)
 				? 'Check the model name: pick one from the list, or use the Audio Models node to see what the provider offers.'
 				: 'Check the Base URL in the credential (OpenAI-compatible servers usually end in /v1) and that the server offers this endpoint.';
 		case 413:
-			return 'The file is over the provider\'s upload limit (25 MB at OpenAI): compress it (for example to mp3) or split it.';
+			return "The file is over the provider's upload limit (25 MB at OpenAI): compress it (for example to mp3) or split it.";
 		case 429:
-			return 'Rate limit or quota reached: wait, raise Max Retries, run fewer items at once, or check the account\'s billing.';
+			return "Rate limit or quota reached: wait, raise Max Retries, run fewer items at once, or check the account's billing.";
 		case 502:
 		case 503:
 		case 504:

@@ -18,7 +18,8 @@ export interface ModelInfo {
 // Kokoro-FastAPI, openedai-speech, piper). Checked in order: "gpt-4o-mini-tts" must be tts
 // before "gpt-4o" could match anything else.
 const TTS = /(^|[-_/.])(tts|speech|kokoro|piper|xtts|bark|voice|orpheus|playai|f5)([-_/.]|\d|$)/i;
-const STT = /(whisper|transcribe|(^|[-_/.])(stt|asr|sensevoice|parakeet|canary|distil|funasr|paraformer)([-_/.]|\d|$))/i;
+const STT =
+	/(whisper|transcribe|(^|[-_/.])(stt|asr|sensevoice|parakeet|canary|distil|funasr|paraformer)([-_/.]|\d|$))/i;
 
 /** Infers from a model ID whether it is a text-to-speech, speech-to-text or other model. */
 export function inferModelKind(id: string): ModelKind {
@@ -41,7 +42,7 @@ export function readModelList(body: unknown): ModelInfo[] {
 	const list = Array.isArray(body)
 		? body
 		: body && typeof body === 'object' && Array.isArray((body as { data?: unknown }).data)
-			? ((body as { data: unknown[] }).data)
+			? (body as { data: unknown[] }).data
 			: undefined;
 	if (!list) throw new ModelListError('The models reply has no "data" list');
 	const models: ModelInfo[] = [];

@@ -35,7 +35,10 @@ function toSeconds(h: string | undefined, m: string, s: string, frac: string): n
  */
 export function parseSubtitles(text: string): Cue[] {
 	const cues: Cue[] = [];
-	const blocks = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').split(/\n{2,}/);
+	const blocks = text
+		.replace(/^\uFEFF/, '')
+		.replace(/\r\n?/g, '\n')
+		.split(/\n{2,}/);
 	for (const block of blocks) {
 		const lines = block.split('\n');
 		const timingAt = lines.findIndex((line) => TIMING_LINE.test(line));

@@ -53,7 +53,11 @@ export function readTranscript(format: TranscriptFormat, body: string): Transcri
 					`Expected a JSON transcript for response_format "${format}", got: ${body.slice(0, 200)}`,
 				);
 			}
-			if (typeof reply !== 'object' || reply === null || typeof (reply as { text?: unknown }).text !== 'string') {
+			if (
+				typeof reply !== 'object' ||
+				reply === null ||
+				typeof (reply as { text?: unknown }).text !== 'string'
+			) {
 				throw new TranscriptFormatError(
 					`The ${format} transcript has no "text" field: ${body.slice(0, 200)}`,
 				);

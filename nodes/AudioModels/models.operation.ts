@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { requestOptions, retryOptions } from '../shared/descriptions';
 import { listModels } from '../shared/models';
@@ -28,7 +33,10 @@ export const properties: INodeProperties[] = [
  *
  * @throws NodeApiError when the provider refuses; NodeOperationError when the reply is not a list.
  */
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const audioOnly = this.getNodeParameter('audioOnly', itemIndex, true) as boolean;
 	const models = await listModels.call(this, retryOptions(options), itemIndex);

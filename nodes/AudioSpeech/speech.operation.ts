@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 import { NodeOperationError, jsonParse } from 'n8n-workflow';
 
 import { SPEECH_FORMATS, speechFormatInfo, type SpeechFormat } from '../../lib/audio/container';
@@ -50,7 +55,8 @@ export const properties: INodeProperties[] = [
 			{
 				name: 'Custom Voice ID',
 				value: CUSTOM_VOICE_ID,
-				description: 'The ID of a custom voice made with the provider, sent as an object with an ID',
+				description:
+					'The ID of a custom voice made with the provider, sent as an object with an ID',
 			},
 			{
 				name: 'Other Voice Name',
@@ -113,7 +119,8 @@ export const properties: INodeProperties[] = [
 				name: 'fileName',
 				type: 'string',
 				default: 'speech',
-				description: 'Name of the output file, without extension; the extension follows the response format',
+				description:
+					'Name of the output file, without extension; the extension follows the response format',
 			},
 			{
 				displayName: 'Instructions',
@@ -142,7 +149,8 @@ function voiceOf(ctx: IExecuteFunctions, itemIndex: number): string | { id: stri
 	if (voice === CUSTOM_VOICE_ID) {
 		return { id: String(ctx.getNodeParameter('customVoiceId', itemIndex)).trim() };
 	}
-	if (voice === OTHER_VOICE_NAME) return String(ctx.getNodeParameter('voiceName', itemIndex)).trim();
+	if (voice === OTHER_VOICE_NAME)
+		return String(ctx.getNodeParameter('voiceName', itemIndex)).trim();
 	return voice;
 }
 
@@ -152,7 +160,10 @@ function voiceOf(ctx: IExecuteFunctions, itemIndex: number): string | { id: stri
  * @throws NodeOperationError for invalid parameters or a reply that is not audio; NodeApiError
  *   when the provider refuses.
  */
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const format = this.getNodeParameter('responseFormat', itemIndex) as SpeechFormat;
 	const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
@@ -163,7 +174,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	try {
 		const extra =
 			typeof options.extraBody === 'string'
-				? jsonParse<IDataObject>(options.extraBody || '{}', { errorMessage: 'Extra Body Parameters is not valid JSON' })
+				? jsonParse<IDataObject>(options.extraBody || '{}', {
+						errorMessage: 'Extra Body Parameters is not valid JSON',
+					})
 				: ((options.extraBody as IDataObject | undefined) ?? {});
 		if ((typeof voice === 'string' && !voice) || (typeof voice === 'object' && !voice.id)) {
 			throw new RequestParameterError('No voice is set');
@@ -193,7 +206,10 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		throw new NodeOperationError(
 			this.getNode(),
 			`The provider answered with ${contentType.split(';')[0]} instead of audio: ${reply.body.toString('utf8', 0, 200)}`,
-			{ itemIndex, description: 'Check that the Base URL points at an OpenAI-compatible audio API.' },
+			{
+				itemIndex,
+				description: 'Check that the Base URL points at an OpenAI-compatible audio API.',
+			},
 		);
 	}
 

@@ -1,4 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { forEachItem } from '../shared/items';
@@ -13,7 +18,8 @@ export class AudioTranscription implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["responseFormat"] }}',
-		description: 'Turn speech into text, subtitles or timestamps with any OpenAI-compatible audio API',
+		description:
+			'Turn speech into text, subtitles or timestamps with any OpenAI-compatible audio API',
 		defaults: { name: 'Audio Transcription' },
 		// Its input is a binary file, which an AI agent calling a tool cannot provide.
 		usableAsTool: undefined,

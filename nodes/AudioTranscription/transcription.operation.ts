@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { transcriptionFields, type TranscriptionRequest } from '../../lib/openai/requests';
@@ -26,13 +31,27 @@ export const properties: INodeProperties[] = [
 		name: 'responseFormat',
 		type: 'options',
 		default: 'json',
-		description: 'What the provider returns. SRT and VTT are subtitles; Verbose JSON adds segments and word timings.',
+		description:
+			'What the provider returns. SRT and VTT are subtitles; Verbose JSON adds segments and word timings.',
 		options: [
-			{ name: 'Diarized JSON', value: 'diarized_json', description: 'Segments labelled by speaker (gpt-4o-transcribe-diarize)' },
-			{ name: 'JSON', value: 'json', description: 'The text, plus logprobs and usage when the model gives them' },
+			{
+				name: 'Diarized JSON',
+				value: 'diarized_json',
+				description: 'Segments labelled by speaker (gpt-4o-transcribe-diarize)',
+			},
+			{
+				name: 'JSON',
+				value: 'json',
+				description: 'The text, plus logprobs and usage when the model gives them',
+			},
 			{ name: 'SRT', value: 'srt', description: 'SubRip subtitles (whisper-1)' },
 			{ name: 'Text', value: 'text', description: 'Plain text' },
-			{ name: 'Verbose JSON', value: 'verbose_json', description: 'Language, duration, segments and, if asked, words with timestamps (whisper-1)' },
+			{
+				name: 'Verbose JSON',
+				value: 'verbose_json',
+				description:
+					'Language, duration, segments and, if asked, words with timestamps (whisper-1)',
+			},
 			{ name: 'VTT', value: 'vtt', description: 'WebVTT subtitles (whisper-1)' },
 		],
 	},
@@ -69,7 +88,8 @@ export const properties: INodeProperties[] = [
 				name: 'includeLogprobs',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to return the log probability of each token (JSON format, gpt-4o-transcribe models only)',
+				description:
+					'Whether to return the log probability of each token (JSON format, gpt-4o-transcribe models only)',
 			},
 			{
 				displayName: 'Known Speakers',
@@ -78,7 +98,8 @@ export const properties: INodeProperties[] = [
 				typeOptions: { multipleValues: true, maxValue: 4 },
 				default: {},
 				placeholder: 'Add Speaker',
-				description: 'Up to 4 speakers to label by name in Diarized JSON (gpt-4o-transcribe-diarize)',
+				description:
+					'Up to 4 speakers to label by name in Diarized JSON (gpt-4o-transcribe-diarize)',
 				options: [
 					{
 						displayName: 'Speaker',
@@ -111,7 +132,8 @@ export const properties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'en',
-				description: 'The language of the audio as an ISO-639-1 code. Setting it improves accuracy and speed.',
+				description:
+					'The language of the audio as an ISO-639-1 code. Setting it improves accuracy and speed.',
 			},
 			...requestOptions,
 			{
@@ -120,7 +142,8 @@ export const properties: INodeProperties[] = [
 				type: 'string',
 				typeOptions: { rows: 2 },
 				default: '',
-				description: 'Text to guide the style or spelling, or to continue a previous part of the audio; in the audio\'s language',
+				description:
+					"Text to guide the style or spelling, or to continue a previous part of the audio; in the audio's language",
 			},
 			...subtitleFileOptions,
 			{
@@ -140,14 +163,22 @@ async function knownSpeakers(
 	itemIndex: number,
 	options: IDataObject,
 ): Promise<Pick<TranscriptionRequest, 'known_speaker_names' | 'known_speaker_references'>> {
-	const speakers = ((options.knownSpeakers as IDataObject | undefined)?.speaker ?? []) as Array<{ name: string; reference: string }>;
+	const speakers = ((options.knownSpeakers as IDataObject | undefined)?.speaker ?? []) as Array<{
+		name: string;
+		reference: string;
+	}>;
 	if (speakers.length === 0) return {};
 	const references = await Promise.all(
 		speakers.map(async ({ reference }) =>
-			reference.trim().startsWith('data:') ? reference.trim() : await binaryAsDataUrl(ctx, itemIndex, reference.trim()),
+			reference.trim().startsWith('data:')
+				? reference.trim()
+				: await binaryAsDataUrl(ctx, itemIndex, reference.trim()),
 		),
 	);
-	return { known_speaker_names: speakers.map((s) => s.name.trim()), known_speaker_references: references };
+	return {
+		known_speaker_names: speakers.map((s) => s.name.trim()),
+		known_speaker_references: references,
+	};
 }
 
 /**
@@ -156,11 +187,18 @@ async function knownSpeakers(
  * @throws NodeOperationError for input that is not audio or invalid parameters; NodeApiError
  *   when the provider refuses.
  */
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const format = this.getNodeParameter('responseFormat', itemIndex) as TranscriptFormat;
 	const model = getModel(this, itemIndex);
-	const upload = await readAudioInput(this, itemIndex, this.getNodeParameter('binaryPropertyName', itemIndex) as string);
+	const upload = await readAudioInput(
+		this,
+		itemIndex,
+		this.getNodeParameter('binaryPropertyName', itemIndex) as string,
+	);
 
 	let fields;
 	try {
@@ -173,7 +211,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 				temperature: options.temperature === undefined ? undefined : Number(options.temperature),
 				timestamp_granularities:
 					format === 'verbose_json'
-						? (this.getNodeParameter('timestampGranularities', itemIndex, []) as Array<'word' | 'segment'>)
+						? (this.getNodeParameter('timestampGranularities', itemIndex, []) as Array<
+								'word' | 'segment'
+							>)
 						: [],
 				include: options.includeLogprobs === true ? ['logprobs'] : [],
 				chunking_strategy: options.chunkingStrategy as 'auto' | undefined,
@@ -187,9 +227,19 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 
 	const reply = await audioApiRequest.call(
 		this,
-		{ method: 'POST', path: '/audio/transcriptions', multipart: async () => await multipartBody(upload, fields) },
+		{
+			method: 'POST',
+			path: '/audio/transcriptions',
+			multipart: async () => await multipartBody(upload, fields),
+		},
 		retryOptions(options),
 		itemIndex,
 	);
-	return await transcriptItem(this, itemIndex, reply, { model, format, audioFileName: upload.fileName }, options);
+	return await transcriptItem(
+		this,
+		itemIndex,
+		reply,
+		{ model, format, audioFileName: upload.fileName },
+		options,
+	);
 }

@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { transcriptionFields } from '../../lib/openai/requests';
 import type { TranscriptFormat } from '../../lib/transcript/transcript';
@@ -15,18 +20,27 @@ import { multipartBody, readAudioInput } from '../shared/upload';
 
 export const properties: INodeProperties[] = [
 	inputBinaryProperty,
-	modelProperty('searchTranslationModels', 'whisper-1', 'OpenAI offers only whisper-1 for translation'),
+	modelProperty(
+		'searchTranslationModels',
+		'whisper-1',
+		'OpenAI offers only whisper-1 for translation',
+	),
 	{
 		displayName: 'Response Format',
 		name: 'responseFormat',
 		type: 'options',
 		default: 'json',
-		description: 'What the provider returns. SRT and VTT are subtitles; Verbose JSON adds segments.',
+		description:
+			'What the provider returns. SRT and VTT are subtitles; Verbose JSON adds segments.',
 		options: [
 			{ name: 'JSON', value: 'json' },
 			{ name: 'SRT', value: 'srt', description: 'SubRip subtitles' },
 			{ name: 'Text', value: 'text' },
-			{ name: 'Verbose JSON', value: 'verbose_json', description: 'Language, duration and segments with timestamps' },
+			{
+				name: 'Verbose JSON',
+				value: 'verbose_json',
+				description: 'Language, duration and segments with timestamps',
+			},
 			{ name: 'VTT', value: 'vtt', description: 'WebVTT subtitles' },
 		],
 	},
@@ -44,7 +58,8 @@ export const properties: INodeProperties[] = [
 				type: 'string',
 				typeOptions: { rows: 2 },
 				default: '',
-				description: 'English text to guide the style or spelling, or to continue a previous part of the audio',
+				description:
+					'English text to guide the style or spelling, or to continue a previous part of the audio',
 			},
 			...subtitleFileOptions,
 			{
@@ -64,11 +79,18 @@ export const properties: INodeProperties[] = [
  *
  * @throws NodeOperationError for input that is not audio; NodeApiError when the provider refuses.
  */
-export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+): Promise<INodeExecutionData> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const format = this.getNodeParameter('responseFormat', itemIndex) as TranscriptFormat;
 	const model = getModel(this, itemIndex);
-	const upload = await readAudioInput(this, itemIndex, this.getNodeParameter('binaryPropertyName', itemIndex) as string);
+	const upload = await readAudioInput(
+		this,
+		itemIndex,
+		this.getNodeParameter('binaryPropertyName', itemIndex) as string,
+	);
 	const fields = transcriptionFields(
 		{
 			model,
@@ -81,9 +103,19 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 
 	const reply = await audioApiRequest.call(
 		this,
-		{ method: 'POST', path: '/audio/translations', multipart: async () => await multipartBody(upload, fields) },
+		{
+			method: 'POST',
+			path: '/audio/translations',
+			multipart: async () => await multipartBody(upload, fields),
+		},
 		retryOptions(options),
 		itemIndex,
 	);
-	return await transcriptItem(this, itemIndex, reply, { model, format, audioFileName: upload.fileName }, options);
+	return await transcriptItem(
+		this,
+		itemIndex,
+		reply,
+		{ model, format, audioFileName: upload.fileName },
+		options,
+	);
 }

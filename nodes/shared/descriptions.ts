@@ -13,14 +13,18 @@ import { DEFAULT_RETRY_OPTIONS } from './transport';
  * @param searchListMethod the node's listSearch method that lists the models of the right kind.
  * @param defaultModel the model ID preselected on a new node.
  */
-export function modelProperty(searchListMethod: string, defaultModel: string, hint: string): INodeProperties {
+export function modelProperty(
+	searchListMethod: string,
+	defaultModel: string,
+	hint: string,
+): INodeProperties {
 	return {
 		displayName: 'Model',
 		name: 'model',
 		type: 'resourceLocator',
 		default: { mode: 'id', value: defaultModel },
 		required: true,
-		description: 'The model to use. The list comes from the provider\'s /models endpoint.',
+		description: "The model to use. The list comes from the provider's /models endpoint.",
 		hint,
 		modes: [
 			{
@@ -61,7 +65,7 @@ export const requestOptions: INodeProperties[] = [
 		typeOptions: { minValue: 0, maxValue: 10 },
 		default: 2,
 		description:
-			'How many times to retry a request that got 429, 500, 502, 503, 504 or a broken connection. Waits grow exponentially and follow the provider\'s Retry-After.',
+			"How many times to retry a request that got 429, 500, 502, 503, 504 or a broken connection. Waits grow exponentially and follow the provider's Retry-After.",
 	},
 	{
 		displayName: 'Timeout (Ms)',
@@ -69,7 +73,8 @@ export const requestOptions: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1 },
 		default: 600000,
-		description: 'How long one request may take, in milliseconds, before it is abandoned (and retried)',
+		description:
+			'How long one request may take, in milliseconds, before it is abandoned (and retried)',
 	},
 ];
 

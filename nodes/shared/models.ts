@@ -1,8 +1,4 @@
-import type {
-	IExecuteFunctions,
-	ILoadOptionsFunctions,
-	INodeListSearchResult,
-} from 'n8n-workflow';
+import type { IExecuteFunctions, ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { readModelList, type ModelInfo, type ModelKind } from '../../lib/openai/models';
@@ -18,14 +14,24 @@ export async function listModels(
 	options?: RetryOptions,
 	itemIndex?: number,
 ): Promise<ModelInfo[]> {
-	const response = await audioApiRequest.call(this, { method: 'GET', path: '/models' }, options, itemIndex);
+	const response = await audioApiRequest.call(
+		this,
+		{ method: 'GET', path: '/models' },
+		options,
+		itemIndex,
+	);
 	try {
 		return readModelList(JSON.parse(response.body.toString('utf8')));
 	} catch (error) {
-		throw new NodeOperationError(this.getNode(), `The provider's /models reply is not a model list: ${(error as Error).message}`, {
-			itemIndex,
-			description: 'Check that the Base URL points at an OpenAI-compatible API root (usually ending in /v1)',
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			`The provider's /models reply is not a model list: ${(error as Error).message}`,
+			{
+				itemIndex,
+				description:
+					'Check that the Base URL points at an OpenAI-compatible API root (usually ending in /v1)',
+			},
+		);
 	}
 }
 
@@ -34,14 +40,23 @@ export async function listModels(
  * server whose model names say nothing about their kind can still be used.
  */
 export function searchModels(kind: ModelKind) {
-	return async function (this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+	return async function (
+		this: ILoadOptionsFunctions,
+		filter?: string,
+	): Promise<INodeListSearchResult> {
 		const models = await listModels.call(this);
 		const needle = (filter ?? '').toLowerCase();
 		const matching = models.filter((m) => m.id.toLowerCase().includes(needle));
-		const ordered = [...matching.filter((m) => m.kind === kind), ...matching.filter((m) => m.kind !== kind)];
+		const ordered = [
+			...matching.filter((m) => m.kind === kind),
+			...matching.filter((m) => m.kind !== kind),
+		];
 		return {
 			results: ordered.map((m) => ({
-				name: m.kind === kind ? m.id : `${m.id} (${m.kind === 'other' ? 'not an audio model' : m.kind})`,
+				name:
+					m.kind === kind
+						? m.id
+						: `${m.id} (${m.kind === 'other' ? 'not an audio model' : m.kind})`,
 				value: m.id,
 			})),
 		};

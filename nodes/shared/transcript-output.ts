@@ -1,7 +1,16 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { readTranscript, subtitleFormatOf, type TranscriptFormat } from '../../lib/transcript/transcript';
+import {
+	readTranscript,
+	subtitleFormatOf,
+	type TranscriptFormat,
+} from '../../lib/transcript/transcript';
 import type { ApiResponse } from './transport';
 
 const SUBTITLE_MIME = { srt: 'application/x-subrip', vtt: 'text/vtt' } as const;
@@ -57,7 +66,9 @@ export async function transcriptItem(
 	const json: IDataObject = {
 		...(transcript.reply as IDataObject | undefined),
 		text: transcript.text,
-		...(transcript.subtitles !== undefined ? { subtitles: transcript.subtitles, cues: transcript.cues as unknown as IDataObject[] } : {}),
+		...(transcript.subtitles !== undefined
+			? { subtitles: transcript.subtitles, cues: transcript.cues as unknown as IDataObject[] }
+			: {}),
 		model: request.model,
 		response_format: request.format,
 		...(requestId ? { request_id: requestId } : {}),

@@ -114,7 +114,9 @@ function connectionHint(code: string | undefined): string {
 async function endpoint(ctx: Context): Promise<{ baseUrl: string; apiKey: string }> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
 	return {
-		baseUrl: String(credentials.baseUrl ?? '').trim().replace(/\/+$/, ''),
+		baseUrl: String(credentials.baseUrl ?? '')
+			.trim()
+			.replace(/\/+$/, ''),
 		apiKey: String(credentials.apiKey ?? ''),
 	};
 }
@@ -192,7 +194,11 @@ export async function audioApiRequest(
 			httpOptions.headers = { ...httpOptions.headers, ...form.getHeaders() };
 		}
 
-		let response: { statusCode: number; headers: Record<string, string | string[] | undefined>; body: unknown };
+		let response: {
+			statusCode: number;
+			headers: Record<string, string | string[] | undefined>;
+			body: unknown;
+		};
 		try {
 			response = await this.helpers.httpRequestWithAuthentication.call(
 				this,
@@ -209,12 +215,18 @@ export async function audioApiRequest(
 			// The socket code stays out of errorResponse, where n8n would swap our message for its
 			// generic one.
 			const message = connectionMessage(code, url, options.timeoutMs);
-			const details = [code, attempt > 0 ? `attempts: ${attempt + 1}` : undefined].filter(Boolean).join(', ');
-			throw new NodeApiError(this.getNode(), { message }, {
-				message,
-				description: `${connectionHint(code)}${details ? ` (${details})` : ''}`,
-				itemIndex,
-			});
+			const details = [code, attempt > 0 ? `attempts: ${attempt + 1}` : undefined]
+				.filter(Boolean)
+				.join(', ');
+			throw new NodeApiError(
+				this.getNode(),
+				{ message },
+				{
+					message,
+					description: `${connectionHint(code)}${details ? ` (${details})` : ''}`,
+					itemIndex,
+				},
+			);
 		}
 
 		const headers = Object.fromEntries(

@@ -70,7 +70,10 @@ export async function readAudioInput(
 		const id = binary.id;
 		size = (await ctx.helpers.getBinaryMetadata(id)).fileSize;
 		open = async () => await ctx.helpers.getBinaryStream(id);
-		head = size > 0 ? await firstBytes(await ctx.helpers.getBinaryStream(id), SNIFF_BYTES) : Buffer.alloc(0);
+		head =
+			size > 0
+				? await firstBytes(await ctx.helpers.getBinaryStream(id), SNIFF_BYTES)
+				: Buffer.alloc(0);
 	} else {
 		const buffer = await ctx.helpers.getBinaryDataBuffer(itemIndex, propertyName);
 		size = buffer.length;
@@ -89,7 +92,11 @@ export async function readAudioInput(
 	const declaredExtension = binary.fileExtension ?? extensionOf(binary.fileName);
 	const declaredMime = (binary.mimeType ?? '').split(';')[0].trim().toLowerCase();
 	const sniffed = sniffContainer(head);
-	if (!sniffed && !/^(audio|video)\//.test(declaredMime) && !containerForExtension(declaredExtension)) {
+	if (
+		!sniffed &&
+		!/^(audio|video)\//.test(declaredMime) &&
+		!containerForExtension(declaredExtension)
+	) {
 		throw new NodeOperationError(
 			ctx.getNode(),
 			`The file in ${where} is not audio${binary.fileName ? ` ("${binary.fileName}"` : ' ('}${declaredMime ? `, ${declaredMime})` : ')'}`,
@@ -104,9 +111,14 @@ export async function readAudioInput(
 	const container = sniffed ?? containerForExtension(declaredExtension);
 	const base = (binary.fileName ?? '').replace(/\.[A-Za-z0-9]+$/, '') || 'audio';
 	const nameMatches =
-		container !== undefined && containerForExtension(declaredExtension)?.container === container.container;
-	const fileName = nameMatches || !container ? (binary.fileName ?? `${base}.bin`) : `${base}.${container.extension}`;
-	const contentType = sniffed?.mimeType ?? (declaredMime || container?.mimeType || 'application/octet-stream');
+		container !== undefined &&
+		containerForExtension(declaredExtension)?.container === container.container;
+	const fileName =
+		nameMatches || !container
+			? (binary.fileName ?? `${base}.bin`)
+			: `${base}.${container.extension}`;
+	const contentType =
+		sniffed?.mimeType ?? (declaredMime || container?.mimeType || 'application/octet-stream');
 
 	return { fileName, contentType, size, ...(container ? { container } : {}), open };
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { FIXTURES, OpenAiTestServer } from '../support/openai-server';
-import { runWorkflow, type BinaryMode, type RunResult } from '../support/engine';
+import { logLines, runWorkflow, type BinaryMode, type RunResult } from '../support/engine';
 
 const API_KEY = 'sk-live-DO-NOT-LEAK-4242424242';
 
@@ -23,7 +23,9 @@ function speech(options: Record<string, unknown> = {}, continueOnFail = false) {
 
 /** The whole run as n8n would store it, for checks that the key appears nowhere. */
 function everything(result: RunResult): string {
-	return JSON.stringify(result.run, (_key, value: unknown) => (value instanceof Error ? { ...value, message: value.message, stack: value.stack } : value));
+	return JSON.stringify(result.run, (_key, value: unknown) =>
+		value instanceof Error ? { ...value, message: value.message, stack: value.stack } : value,
+	);
 }
 
 describe('provider errors and retries', () => {
@@ -38,92 +40,208 @@ describe('provider errors and retries', () => {
 
 	it('401: names the status and the fix, and redacts the key the server echoed', async () => {
 		server.apiKey = 'sk-the-right-key';
-		const result = await runWorkflow({ credentials: credentials(), items: [{ json: {} }], nodes: [speech()] });
+		const result = await runWorkflow({
+			credentials: credentials(),
+			items: [{ json: {} }],
+			nodes: [speech()],
+		});
 		const error = result.failure!;
 		expect(error.message).toBe('The provider answered 401: Incorrect API key provided: ***.');
-		expect((error as { description?: string }).description).toMatch(/^Check the API Key in the Audio API credential\. — code: invalid_api_key, type: invalid_request_error, request ID: req_1$/);
+		expect((error as { description?: string }).description).toMatch(
+			/^Check the API Key in the Audio API credential\. — code: invalid_api_key, type: invalid_request_error, request ID: req_1$/,
+		);
 		expect((error as { context?: { itemIndex?: number } }).context?.itemIndex).toBe(0);
 		expect(server.requests).toHaveLength(1);
 		expect(everything(result)).not.toContain(API_KEY);
+		expect(logLines.join('\n')).toContain('Incorrect API key provided: ***.');
+		expect(logLines.join('\n')).not.toContain(API_KEY);
 	});
 
 	it('404 model: keeps the provider message, code and param and says how to pick a model', async () => {
 		server.script({
 			status: 404,
-			body: { error: { message: 'The model `tts-9` does not exist or you do not have access to it.', type: 'invalid_request_error', param: 'model', code: 'model_not_found' } },
+			body: {
+				error: {
+					message: 'The model `tts-9` does not exist or you do not have access to it.',
+					type: 'invalid_request_error',
+					param: 'model',
+					code: 'model_not_found',
+				},
+			},
 		});
-		const result = await runWorkflow({ credentials: credentials(), items: [{ json: {} }], nodes: [speech()] });
-		expect(result.failure!.message).toBe('The provider answered 404: The model `tts-9` does not exist or you do not have access to it.');
-		expect((result.failure as { description?: string }).description).toContain('Check the model name');
-		expect((result.failure as { description?: string }).description).toContain('code: model_not_found');
+		const result = await runWorkflow({
+			credentials: credentials(),
+			items: [{ json: {} }],
+			nodes: [speech()],
+		});
+		expect(result.failure!.message).toBe(
+			'The provider answered 404: The model `tts-9` does not exist or you do not have access to it.',
+		);
+		expect((result.failure as { description?: string }).description).toContain(
+			'Check the model name',
+		);
+		expect((result.failure as { description?: string }).description).toContain(
+			'code: model_not_found',
+		);
 		expect((result.failure as { httpCode?: string }).httpCode).toBe('404');
 	});
 
 	it('413 from a proxy: explains the upload limit', async () => {
-		server.script({ status: 413, headers: { 'content-type': 'text/html' }, body: '<html><head><title>413 Request Entity Too Large</title></head><body>nginx</body></html>' });
+		server.script({
+			status: 413,
+			headers: { 'content-type': 'text/html' },
+			body: '<html><head><title>413 Request Entity Too Large</title></head><body>nginx</body></html>',
+		});
 		const result = await runWorkflow({
 			credentials: credentials(),
-			items: [{ binary: { data: { path: path.join(FIXTURES, 'hello.wav'), fileName: 'big.wav' } } }],
-			nodes: [{ name: 'Transcribe', type: 'audioTranscription', parameters: { binaryPropertyName: 'data', model: { __rl: true, mode: 'id', value: 'whisper-1' }, responseFormat: 'json' } }],
+			items: [
+				{ binary: { data: { path: path.join(FIXTURES, 'hello.wav'), fileName: 'big.wav' } } },
+			],
+			nodes: [
+				{
+					name: 'Transcribe',
+					type: 'audioTranscription',
+					parameters: {
+						binaryPropertyName: 'data',
+						model: { __rl: true, mode: 'id', value: 'whisper-1' },
+						responseFormat: 'json',
+					},
+				},
+			],
 		});
-		expect(result.failure!.message).toBe('The provider answered 413: The server answered with an HTML page ("413 Request Entity Too Large"), not an API reply');
-		expect((result.failure as { description?: string }).description).toMatch(/over the provider's upload limit/);
+		expect(result.failure!.message).toBe(
+			'The provider answered 413: The server answered with an HTML page ("413 Request Entity Too Large"), not an API reply',
+		);
+		expect((result.failure as { description?: string }).description).toMatch(
+			/over the provider's upload limit/,
+		);
 	});
 
 	it('429 with Retry-After: waits as asked, retries and succeeds', async () => {
-		server.script({ status: 429, headers: { 'retry-after': '1' }, body: { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } } });
+		server.script({
+			status: 429,
+			headers: { 'retry-after': '1' },
+			body: {
+				error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' },
+			},
+		});
 		const started = Date.now();
-		const result = await runWorkflow({ credentials: credentials(), items: [{ json: {} }], nodes: [speech()] });
-		expect(result.failure).toBeUndefined();
-		expect(server.requests).toHaveLength(2);
-		expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
-		expect(result.output('Speech')[0].json.bytes).toBe(readFileSync(path.join(FIXTURES, 'hello.wav')).length);
-	});
-
-	it('429 asking for longer than a minute: fails at once rather than hanging the workflow', async () => {
-		server.script({ status: 429, headers: { 'retry-after': '3600' }, body: { error: { message: 'You exceeded your current quota', type: 'insufficient_quota', code: 'insufficient_quota' } } });
-		const result = await runWorkflow({ credentials: credentials(), items: [{ json: {} }], nodes: [speech()] });
-		expect(server.requests).toHaveLength(1);
-		expect(result.failure!.message).toBe('The provider answered 429: You exceeded your current quota');
-		expect((result.failure as { description?: string }).description).toMatch(/Rate limit or quota reached/);
-	});
-
-	it.each<BinaryMode>(['default', 'filesystem'])('500 then success: the retry re-sends the whole upload (binary mode %s)', async (binaryMode) => {
-		server.script({ status: 500, body: { error: { message: 'Inference error', type: 'server_error', code: null } } });
 		const result = await runWorkflow({
-			binaryMode,
 			credentials: credentials(),
-			items: [{ binary: { data: { path: path.join(FIXTURES, 'hello.flac'), fileName: 'a.flac' } } }],
-			nodes: [{ name: 'Transcribe', type: 'audioTranscription', parameters: { binaryPropertyName: 'data', model: { __rl: true, mode: 'id', value: 'whisper-1' }, responseFormat: 'text' } }],
+			items: [{ json: {} }],
+			nodes: [speech()],
 		});
 		expect(result.failure).toBeUndefined();
 		expect(server.requests).toHaveLength(2);
-		const original = readFileSync(path.join(FIXTURES, 'hello.flac'));
-		for (const request of server.requests) expect(request.files![0].bytes.equals(original)).toBe(true);
-		expect(result.output('Transcribe')[0].json.text).toBe('hello world');
+		expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+		expect(result.output('Speech')[0].json.bytes).toBe(
+			readFileSync(path.join(FIXTURES, 'hello.wav')).length,
+		);
 	});
 
+	it('429 asking for longer than a minute: fails at once rather than hanging the workflow', async () => {
+		server.script({
+			status: 429,
+			headers: { 'retry-after': '3600' },
+			body: {
+				error: {
+					message: 'You exceeded your current quota',
+					type: 'insufficient_quota',
+					code: 'insufficient_quota',
+				},
+			},
+		});
+		const result = await runWorkflow({
+			credentials: credentials(),
+			items: [{ json: {} }],
+			nodes: [speech()],
+		});
+		expect(server.requests).toHaveLength(1);
+		expect(result.failure!.message).toBe(
+			'The provider answered 429: You exceeded your current quota',
+		);
+		expect((result.failure as { description?: string }).description).toMatch(
+			/Rate limit or quota reached/,
+		);
+	});
+
+	it.each<BinaryMode>(['default', 'filesystem'])(
+		'500 then success: the retry re-sends the whole upload (binary mode %s)',
+		async (binaryMode) => {
+			server.script({
+				status: 500,
+				body: { error: { message: 'Inference error', type: 'server_error', code: null } },
+			});
+			const result = await runWorkflow({
+				binaryMode,
+				credentials: credentials(),
+				items: [
+					{ binary: { data: { path: path.join(FIXTURES, 'hello.flac'), fileName: 'a.flac' } } },
+				],
+				nodes: [
+					{
+						name: 'Transcribe',
+						type: 'audioTranscription',
+						parameters: {
+							binaryPropertyName: 'data',
+							model: { __rl: true, mode: 'id', value: 'whisper-1' },
+							responseFormat: 'text',
+						},
+					},
+				],
+			});
+			expect(result.failure).toBeUndefined();
+			expect(server.requests).toHaveLength(2);
+			const original = readFileSync(path.join(FIXTURES, 'hello.flac'));
+			for (const request of server.requests)
+				expect(request.files![0].bytes.equals(original)).toBe(true);
+			expect(result.output('Transcribe')[0].json.text).toBe('hello world');
+		},
+	);
+
 	it('HTML 502 after the retries run out: says a gateway answered, with the attempts', async () => {
-		const page = { status: 502, headers: { 'content-type': 'text/html' }, body: '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head></html>' };
+		const page = {
+			status: 502,
+			headers: { 'content-type': 'text/html' },
+			body: '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head></html>',
+		};
 		server.script(page, page);
-		const result = await runWorkflow({ credentials: credentials(), items: [{ json: {} }], nodes: [speech({ maxRetries: 1 })] });
+		const result = await runWorkflow({
+			credentials: credentials(),
+			items: [{ json: {} }],
+			nodes: [speech({ maxRetries: 1 })],
+		});
 		expect(server.requests).toHaveLength(2);
-		expect(result.failure!.message).toBe('The provider answered 502: The server answered with an HTML page ("502 Bad Gateway"), not an API reply');
+		expect(result.failure!.message).toBe(
+			'The provider answered 502: The server answered with an HTML page ("502 Bad Gateway"), not an API reply',
+		);
 		expect((result.failure as { description?: string }).description).toContain('attempts: 2');
 	});
 
 	it('connection reset: retried', async () => {
 		server.script('reset');
-		const result = await runWorkflow({ credentials: credentials(), items: [{ json: {} }], nodes: [speech()] });
+		const result = await runWorkflow({
+			credentials: credentials(),
+			items: [{ json: {} }],
+			nodes: [speech()],
+		});
 		expect(result.failure).toBeUndefined();
 		expect(server.requests).toHaveLength(2);
 	});
 
 	it('timeout: abandons the request after the Timeout option and says so', async () => {
 		server.script('hang');
-		const result = await runWorkflow({ credentials: credentials(), items: [{ json: {} }], nodes: [speech({ timeout: 300, maxRetries: 0 })] });
-		expect(result.failure!.message).toMatch(/^127\.0\.0\.1:\d+ did not answer within the timeout of 300 ms$/);
-		expect((result.failure as { description?: string }).description).toMatch(/Raise the Timeout option/);
+		const result = await runWorkflow({
+			credentials: credentials(),
+			items: [{ json: {} }],
+			nodes: [speech({ timeout: 300, maxRetries: 0 })],
+		});
+		expect(result.failure!.message).toMatch(
+			/^127\.0\.0\.1:\d+ did not answer within the timeout of 300 ms$/,
+		);
+		expect((result.failure as { description?: string }).description).toMatch(
+			/Raise the Timeout option/,
+		);
 	});
 
 	it('stopped server: a clear connection error, and the key appears nowhere', async () => {
@@ -135,15 +253,33 @@ describe('provider errors and retries', () => {
 			items: [{ json: {} }],
 			nodes: [speech({ maxRetries: 1 })],
 		});
-		expect(result.failure!.message).toMatch(/^Could not connect to 127\.0\.0\.1:\d+: the connection was refused \(is the server running\?\)$/);
-		expect((result.failure as { description?: string }).description).toContain('ECONNREFUSED, attempts: 2');
+		expect(result.failure!.message).toMatch(
+			/^Could not connect to 127\.0\.0\.1:\d+: the connection was refused \(is the server running\?\)$/,
+		);
+		expect((result.failure as { description?: string }).description).toContain(
+			'ECONNREFUSED, attempts: 2',
+		);
 		expect(everything(result)).not.toContain(API_KEY);
 	});
 
 	it('Continue On Fail: the failed item becomes an error item with its pairedItem and the others still run', async () => {
 		server.script(
-			{ status: 200, headers: { 'content-type': 'audio/wav' }, body: readFileSync(path.join(FIXTURES, 'hello.wav')) },
-			{ status: 400, body: { error: { message: "'input' is too long", type: 'invalid_request_error', param: 'input', code: 'string_above_max_length' } } },
+			{
+				status: 200,
+				headers: { 'content-type': 'audio/wav' },
+				body: readFileSync(path.join(FIXTURES, 'hello.wav')),
+			},
+			{
+				status: 400,
+				body: {
+					error: {
+						message: "'input' is too long",
+						type: 'invalid_request_error',
+						param: 'input',
+						code: 'string_above_max_length',
+					},
+				},
+			},
 		);
 		const result = await runWorkflow({
 			credentials: credentials(),
@@ -157,7 +293,8 @@ describe('provider errors and retries', () => {
 		expect(items[0].binary?.data).toBeDefined();
 		expect(items[1].json).toEqual({
 			error: "The provider answered 400: 'input' is too long",
-			description: 'code: string_above_max_length, type: invalid_request_error, param: input, request ID: req_2',
+			description:
+				'code: string_above_max_length, type: invalid_request_error, param: input, request ID: req_2',
 			httpCode: '400',
 		});
 		expect(items[2].binary?.data).toBeDefined();
@@ -165,14 +302,26 @@ describe('provider errors and retries', () => {
 	});
 
 	it('refuses text over 4,096 characters before sending, naming the item', async () => {
-		const result = await runWorkflow({ credentials: credentials(), items: [{ json: { text: 'a'.repeat(4097) } }], nodes: [speech({}, true)] });
+		const result = await runWorkflow({
+			credentials: credentials(),
+			items: [{ json: { text: 'a'.repeat(4097) } }],
+			nodes: [speech({}, true)],
+		});
 		expect(server.requests).toHaveLength(0);
-		expect(result.output('Speech')[0].json.error).toBe('The text is 4097 characters; one speech request takes at most 4096');
+		expect(result.output('Speech')[0].json.error).toBe(
+			'The text is 4097 characters; one speech request takes at most 4096',
+		);
 	});
 
 	it('refuses a reply that is JSON where audio was expected rather than storing it as audio', async () => {
 		server.script({ status: 200, body: { detail: 'queued' } });
-		const result = await runWorkflow({ credentials: credentials(), items: [{ json: {} }], nodes: [speech()] });
-		expect(result.failure!.message).toBe('The provider answered with application/json instead of audio: {"detail":"queued"}');
+		const result = await runWorkflow({
+			credentials: credentials(),
+			items: [{ json: {} }],
+			nodes: [speech()],
+		});
+		expect(result.failure!.message).toBe(
+			'The provider answered with application/json instead of audio: {"detail":"queued"}',
+		);
 	});
 });

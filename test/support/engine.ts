@@ -4,11 +4,19 @@
  * of package.json. Binary data goes through n8n-core's real BinaryDataService, in memory
  * ("default") or filesystem mode.
  */
+import { Logger } from '@n8n/backend-common';
 import { Container } from '@n8n/di';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import {
+	BinaryDataService,
+	ExecuteContext,
+	ExecutionLifecycleHooks,
+	LoadOptionsContext,
+	RoutingNode,
+	WorkflowExecute,
+} from 'n8n-core';
 import type {
 	ICredentialDataDecryptedObject,
 	ICredentialType,
@@ -26,7 +34,7 @@ import type {
 	INode,
 	ITaskData,
 } from 'n8n-workflow';
-import { ICredentialsHelper, NodeConnectionTypes, Workflow } from 'n8n-workflow';
+import { ICredentialsHelper, LoggerProxy, NodeConnectionTypes, Workflow } from 'n8n-workflow';
 
 const ROOT = path.resolve(__dirname, '../..');
 export const PACKAGE_NAME = 'n8n-nodes-audio-api';
@@ -61,21 +69,35 @@ class TestStart implements INodeType {
 		defaults: { name: 'Start' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		properties: [{ displayName: 'Items', name: 'items', type: 'json', default: '[]' } as INodeProperties],
+		properties: [
+			{ displayName: 'Items', name: 'items', type: 'json', default: '[]' } as INodeProperties,
+		],
 	} as INodeType['description'];
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = JSON.parse(this.getNodeParameter('items', 0) as string) as Array<{
 			json?: Record<string, unknown>;
-			binary?: Record<string, { path?: string; base64?: string; fileName?: string; mimeType?: string }>;
+			binary?: Record<
+				string,
+				{ path?: string; base64?: string; fileName?: string; mimeType?: string }
+			>;
 		}>;
 		const out: INodeExecutionData[] = [];
 		for (const [index, item] of items.entries()) {
-			const result: INodeExecutionData = { json: (item.json ?? {}) as INodeExecutionData['json'], pairedItem: { item: 0 } };
+			const result: INodeExecutionData = {
+				json: (item.json ?? {}) as INodeExecutionData['json'],
+				pairedItem: { item: 0 },
+			};
 			for (const [name, file] of Object.entries(item.binary ?? {})) {
-				const bytes = file.path ? readFileSync(file.path) : Buffer.from(file.base64 ?? '', 'base64');
+				const bytes = file.path
+					? readFileSync(file.path)
+					: Buffer.from(file.base64 ?? '', 'base64');
 				result.binary ??= {};
-				result.binary[name] = await this.helpers.prepareBinaryData(bytes, file.fileName, file.mimeType);
+				result.binary[name] = await this.helpers.prepareBinaryData(
+					bytes,
+					file.fileName,
+					file.mimeType,
+				);
 				// prepareBinaryData fills in a name and type when none is given; tests of sniffing
 				// need a binary that truly has none.
 				if (file.fileName === '') delete result.binary[name].fileName;
@@ -158,7 +180,8 @@ class CredentialsHelper extends ICredentialsHelper {
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
 		const authenticate = this.types[typeName]?.authenticate;
-		if (typeof authenticate !== 'function') throw new Error(`Credential ${typeName} has no authenticate function`);
+		if (typeof authenticate !== 'function')
+			throw new Error(`Credential ${typeName} has no authenticate function`);
 		return await authenticate(credentials, requestOptions);
 	}
 
@@ -174,7 +197,11 @@ class CredentialsHelper extends ICredentialsHelper {
 		throw new Error('not used by these nodes');
 	}
 
-	async getDecrypted(_additionalData: unknown, _nodeCredentials: unknown, type: string): Promise<ICredentialDataDecryptedObject> {
+	async getDecrypted(
+		_additionalData: unknown,
+		_nodeCredentials: unknown,
+		type: string,
+	): Promise<ICredentialDataDecryptedObject> {
 		const data = this.data[type];
 		if (!data) throw new Error(`No test credential of type ${type}`);
 		return { ...data };
@@ -189,6 +216,54 @@ class CredentialsHelper extends ICredentialsHelper {
 	}
 }
 
+function createAdditionalData(
+	credentialsHelper: ICredentialsHelper,
+	hooks?: ExecutionLifecycleHooks,
+): IWorkflowExecuteAdditionalData {
+	return {
+		credentialsHelper,
+		hooks,
+		executionId: '1',
+		currentNodeExecutionIndex: 0,
+		restApiUrl: 'http://127.0.0.1/rest',
+		instanceBaseUrl: 'http://127.0.0.1/',
+		formBaseUrl: 'http://127.0.0.1:5678/formBaseUrl',
+		formWaitingBaseUrl: 'http://127.0.0.1:5678/formWaitingBaseUrl',
+		formTestBaseUrl: 'http://127.0.0.1:5678/formTestBaseUrl',
+		webhookBaseUrl: 'http://127.0.0.1:5678/webhookBaseUrl',
+		webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhookWaitingBaseUrl',
+		webhookTestBaseUrl: 'http://127.0.0.1:5678/webhookTestBaseUrl',
+		mcpBaseUrl: 'http://127.0.0.1:5678/mcpBaseUrl',
+		mcpTestBaseUrl: 'http://127.0.0.1:5678/mcpTestBaseUrl',
+		variables: {},
+		executeWorkflow: async () => {
+			throw new Error('sub-workflows are not used in these tests');
+		},
+		getRunExecutionData: async () => undefined,
+		getRuntimeCredential: async () => undefined,
+		logAiEvent: () => {},
+		setExecutionStatus: () => {},
+		sendDataToUI: () => {},
+	} as unknown as IWorkflowExecuteAdditionalData;
+}
+
+/** Every line n8n logged during the tests of this file, so that tests can look for secrets in them. */
+export const logLines: string[] = [];
+
+/** A logger for n8n-core's container that records instead of printing. */
+const recordingLogger = {
+	error: (message: string, meta?: object) =>
+		logLines.push(`error ${message} ${meta ? JSON.stringify(meta) : ''}`),
+	warn: (message: string, meta?: object) =>
+		logLines.push(`warn ${message} ${meta ? JSON.stringify(meta) : ''}`),
+	info: (message: string, meta?: object) =>
+		logLines.push(`info ${message} ${meta ? JSON.stringify(meta) : ''}`),
+	debug: (message: string, meta?: object) =>
+		logLines.push(`debug ${message} ${meta ? JSON.stringify(meta) : ''}`),
+	scoped: () => recordingLogger,
+};
+LoggerProxy.init(recordingLogger);
+
 export type BinaryMode = 'default' | 'filesystem';
 
 let initialisedMode: BinaryMode | undefined;
@@ -200,6 +275,7 @@ let initialisedMode: BinaryMode | undefined;
 export async function useBinaryMode(mode: BinaryMode): Promise<void> {
 	if (initialisedMode === mode) return;
 	Container.reset();
+	Container.set(Logger, recordingLogger as unknown as Logger);
 	const folder = mkdtempSync(path.join(tmpdir(), 'audio-api-n8n-'));
 	process.env.N8N_USER_FOLDER = folder;
 	process.env.N8N_DEFAULT_BINARY_DATA_MODE = mode;
@@ -249,7 +325,12 @@ export async function runWorkflow(options: {
 		binary: Object.fromEntries(
 			Object.entries(item.binary ?? {}).map(([name, b]) => [
 				name,
-				{ path: b.path, base64: b.bytes?.toString('base64'), fileName: b.fileName, mimeType: b.mimeType },
+				{
+					path: b.path,
+					base64: b.bytes?.toString('base64'),
+					fileName: b.fileName,
+					mimeType: b.mimeType,
+				},
 			]),
 		),
 	}));
@@ -262,26 +343,32 @@ export async function runWorkflow(options: {
 			position: [0, 0],
 			parameters: { items: JSON.stringify(startItems) },
 		},
-		...options.nodes.map(
-			(node, i): INode => ({
-				id: `node-${i}`,
-				name: node.name,
-				type: node.type.includes('.') ? node.type : `${PACKAGE_NAME}.${node.type}`,
-				typeVersion: 1,
-				position: [200 * (i + 1), 0],
-				parameters: node.parameters as INode['parameters'],
-				credentials: { audioApi: { id: '1', name: 'Audio API' } },
-				...(node.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
-			}),
-		),
+		...options.nodes.map((node, i): INode => ({
+			id: `node-${i}`,
+			name: node.name,
+			type: node.type.includes('.') ? node.type : `${PACKAGE_NAME}.${node.type}`,
+			typeVersion: 1,
+			position: [200 * (i + 1), 0],
+			parameters: node.parameters as INode['parameters'],
+			credentials: { audioApi: { id: '1', name: 'Audio API' } },
+			...(node.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+		})),
 	];
 	const connections: IConnections = {};
 	const chain = ['Start', ...options.nodes.map((n) => n.name)];
 	for (let i = 0; i < chain.length - 1; i++) {
-		connections[chain[i]] = { main: [[{ node: chain[i + 1], type: NodeConnectionTypes.Main, index: 0 }]] };
+		connections[chain[i]] = {
+			main: [[{ node: chain[i + 1], type: NodeConnectionTypes.Main, index: 0 }]],
+		};
 	}
 
-	const workflow = new Workflow({ id: 'test', nodes, connections, active: false, nodeTypes: types });
+	const workflow = new Workflow({
+		id: 'test',
+		nodes,
+		connections,
+		active: false,
+		nodeTypes: types,
+	});
 	const hooks = new ExecutionLifecycleHooks('manual', '1', {
 		id: 'test',
 		name: 'test',
@@ -293,31 +380,10 @@ export async function runWorkflow(options: {
 		createdAt: new Date(),
 		updatedAt: new Date(),
 	} as never);
-	const additionalData = {
-		credentialsHelper: new CredentialsHelper(pkg.credentials, options.credentials),
+	const additionalData = createAdditionalData(
+		new CredentialsHelper(pkg.credentials, options.credentials),
 		hooks,
-		executionId: '1',
-		currentNodeExecutionIndex: 0,
-		restApiUrl: 'http://127.0.0.1/rest',
-		instanceBaseUrl: 'http://127.0.0.1/',
-		formBaseUrl: 'http://127.0.0.1:5678/formBaseUrl',
-		formWaitingBaseUrl: 'http://127.0.0.1:5678/formWaitingBaseUrl',
-		formTestBaseUrl: 'http://127.0.0.1:5678/formTestBaseUrl',
-		webhookBaseUrl: 'http://127.0.0.1:5678/webhookBaseUrl',
-		webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhookWaitingBaseUrl',
-		webhookTestBaseUrl: 'http://127.0.0.1:5678/webhookTestBaseUrl',
-		mcpBaseUrl: 'http://127.0.0.1:5678/mcpBaseUrl',
-		mcpTestBaseUrl: 'http://127.0.0.1:5678/mcpTestBaseUrl',
-		variables: {},
-		executeWorkflow: async () => {
-			throw new Error('sub-workflows are not used in these tests');
-		},
-		getRunExecutionData: async () => undefined,
-		getRuntimeCredential: async () => undefined,
-		logAiEvent: () => {},
-		setExecutionStatus: () => {},
-		sendDataToUI: () => {},
-	} as unknown as IWorkflowExecuteAdditionalData;
+	);
 
 	const run = await new WorkflowExecute(additionalData, 'manual').run({
 		workflow,
@@ -335,4 +401,98 @@ export async function runWorkflow(options: {
 			return await Container.get(BinaryDataService).getAsBuffer(binary);
 		},
 	};
+}
+
+function singleNodeWorkflow(nodeType: string, types: Record<string, INodeType>) {
+	const node: INode = {
+		id: 'solo',
+		name: 'Solo',
+		type: nodeType,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+		credentials: { audioApi: { id: '1', name: 'Audio API' } },
+	};
+	const workflow = new Workflow({
+		id: 'solo',
+		nodes: [node],
+		connections: {},
+		active: false,
+		nodeTypes: new NodeTypes(types),
+	});
+	return { node, workflow };
+}
+
+/**
+ * Runs a node's listSearch method the way the editor fills a dropdown: through n8n-core's
+ * LoadOptionsContext for the node's `model` parameter.
+ */
+export async function listSearch(
+	nodeType: string,
+	method: string,
+	credentials: Record<string, ICredentialDataDecryptedObject>,
+	filter?: string,
+) {
+	await useBinaryMode('default');
+	const pkg = loadPackage();
+	const type = pkg.nodes[`${PACKAGE_NAME}.${nodeType}`];
+	const { node, workflow } = singleNodeWorkflow(`${PACKAGE_NAME}.${nodeType}`, pkg.nodes);
+	const context = new LoadOptionsContext(
+		workflow,
+		node,
+		createAdditionalData(new CredentialsHelper(pkg.credentials, credentials)),
+		'parameters.model',
+	);
+	const search = type.methods?.listSearch?.[method];
+	if (!search) throw new Error(`${nodeType} has no listSearch method ${method}`);
+	return await search.call(context, filter);
+}
+
+/**
+ * Runs a credential's `test` request the way n8n's credential tester does: as the request
+ * defaults of a throwaway declarative node, through n8n-core's RoutingNode.
+ *
+ * @returns nothing when the test passes; throws the error n8n would show otherwise.
+ */
+export async function testCredential(
+	type: string,
+	data: ICredentialDataDecryptedObject,
+): Promise<void> {
+	await useBinaryMode('default');
+	const pkg = loadPackage();
+	const credential = pkg.credentials[type];
+	if (!credential.test) throw new Error(`${type} has no test`);
+	const tester: INodeType = {
+		description: {
+			displayName: 'Credential Test',
+			name: 'credentialTest',
+			group: ['transform'],
+			version: 1,
+			description: '',
+			defaults: { name: 'Credential Test' },
+			inputs: [NodeConnectionTypes.Main],
+			outputs: [NodeConnectionTypes.Main],
+			credentials: [{ name: type, required: true }],
+			requestDefaults: credential.test.request,
+			properties: [],
+		},
+	};
+	const { node, workflow } = singleNodeWorkflow('test.credentialTest', {
+		'test.credentialTest': tester,
+	});
+	const items = [{ json: {} }];
+	const executeData = { node, data: { main: [items] }, source: null };
+	const context = new ExecuteContext(
+		workflow,
+		node,
+		createAdditionalData(new CredentialsHelper(pkg.credentials, { [type]: data })),
+		'internal',
+		{ resultData: { runData: {} } } as never,
+		0,
+		items,
+		{ main: [items] },
+		executeData,
+		[],
+	);
+	await new RoutingNode(context, tester, { id: '1', name: 'test', type, data }).runNode();
 }

@@ -67,15 +67,37 @@ const SPEECH_FIXTURE: Record<string, { file: string; type: string }> = {
 	pcm: { file: 'hello.wav', type: 'audio/pcm' },
 };
 
-function transcriptReply(format: string, task: 'transcribe' | 'translate'): { type: string; body: string } {
-	const segments = [{ id: 0, seek: 0, start: 0.0, end: 1.1, text: ` ${TRANSCRIPT}`, tokens: [1, 2], temperature: 0, avg_logprob: -0.2, compression_ratio: 0.8, no_speech_prob: 0.01 }];
+function transcriptReply(
+	format: string,
+	task: 'transcribe' | 'translate',
+): { type: string; body: string } {
+	const segments = [
+		{
+			id: 0,
+			seek: 0,
+			start: 0.0,
+			end: 1.1,
+			text: ` ${TRANSCRIPT}`,
+			tokens: [1, 2],
+			temperature: 0,
+			avg_logprob: -0.2,
+			compression_ratio: 0.8,
+			no_speech_prob: 0.01,
+		},
+	];
 	switch (format) {
 		case 'text':
 			return { type: 'text/plain; charset=utf-8', body: `${TRANSCRIPT}\n` };
 		case 'srt':
-			return { type: 'text/plain; charset=utf-8', body: `1\n00:00:00,000 --> 00:00:01,100\n${TRANSCRIPT}\n\n` };
+			return {
+				type: 'text/plain; charset=utf-8',
+				body: `1\n00:00:00,000 --> 00:00:01,100\n${TRANSCRIPT}\n\n`,
+			};
 		case 'vtt':
-			return { type: 'text/plain; charset=utf-8', body: `WEBVTT\n\n00:00:00.000 --> 00:00:01.100\n${TRANSCRIPT}\n\n` };
+			return {
+				type: 'text/plain; charset=utf-8',
+				body: `WEBVTT\n\n00:00:00.000 --> 00:00:01.100\n${TRANSCRIPT}\n\n`,
+			};
 		case 'verbose_json':
 			return {
 				type: 'application/json',
@@ -98,15 +120,32 @@ function transcriptReply(format: string, task: 'transcribe' | 'translate'): { ty
 					task: 'transcribe',
 					duration: 1.23,
 					text: TRANSCRIPT,
-					segments: [{ type: 'transcript.text.segment', id: 'seg_0', start: 0, end: 1.1, text: TRANSCRIPT, speaker: 'A' }],
+					segments: [
+						{
+							type: 'transcript.text.segment',
+							id: 'seg_0',
+							start: 0,
+							end: 1.1,
+							text: TRANSCRIPT,
+							speaker: 'A',
+						},
+					],
 				}),
 			};
 		default:
-			return { type: 'application/json', body: JSON.stringify({ text: TRANSCRIPT, usage: { type: 'duration', seconds: 2 } }) };
+			return {
+				type: 'application/json',
+				body: JSON.stringify({ text: TRANSCRIPT, usage: { type: 'duration', seconds: 2 } }),
+			};
 	}
 }
 
-function openAiError(message: string, type: string, code: string | null, param: string | null = null) {
+function openAiError(
+	message: string,
+	type: string,
+	code: string | null,
+	param: string | null = null,
+) {
 	return { error: { message, type, param, code } };
 }
 
@@ -134,7 +173,11 @@ export class OpenAiTestServer {
 		this.server = http.createServer((req, res) => {
 			this.handle(req, res).catch((error: Error) => {
 				res.writeHead(500, { 'content-type': 'application/json' });
-				res.end(JSON.stringify(openAiError(`test server failure: ${error.message}`, 'server_error', null)));
+				res.end(
+					JSON.stringify(
+						openAiError(`test server failure: ${error.message}`, 'server_error', null),
+					),
+				);
 			});
 		});
 		this.server.on('connection', (socket) => {
@@ -152,7 +195,9 @@ export class OpenAiTestServer {
 		await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
 	}
 
-	private async readBody(req: http.IncomingMessage): Promise<Pick<ReceivedRequest, 'json' | 'fields' | 'files'>> {
+	private async readBody(
+		req: http.IncomingMessage,
+	): Promise<Pick<ReceivedRequest, 'json' | 'fields' | 'files'>> {
 		const contentType = req.headers['content-type'] ?? '';
 		if (contentType.startsWith('multipart/form-data')) {
 			return await new Promise((resolve, reject) => {
@@ -171,7 +216,12 @@ export class OpenAiTestServer {
 					const chunks: Buffer[] = [];
 					stream.on('data', (chunk: Buffer) => chunks.push(chunk));
 					stream.on('end', () =>
-						files.push({ field, fileName: info.filename ?? "", contentType: info.mimeType, bytes: Buffer.concat(chunks) }),
+						files.push({
+							field,
+							fileName: info.filename ?? '',
+							contentType: info.mimeType,
+							bytes: Buffer.concat(chunks),
+						}),
 					);
 				});
 				parser.on('close', () => resolve({ fields, files }));
@@ -190,7 +240,12 @@ export class OpenAiTestServer {
 		const apiPath = url.pathname.replace(/^\/v1/, '');
 		const body = await this.readBody(req);
 		const contractBody = body.fields
-			? { ...body.fields, ...Object.fromEntries((body.files ?? []).map((f) => [f.field, `<${f.bytes.length} bytes>`])) }
+			? {
+					...body.fields,
+					...Object.fromEntries(
+						(body.files ?? []).map((f) => [f.field, `<${f.bytes.length} bytes>`]),
+					),
+				}
 			: body.json;
 		const contractErrors = await validateRequest({
 			method: req.method ?? 'GET',
@@ -198,10 +253,20 @@ export class OpenAiTestServer {
 			contentType: req.headers['content-type'],
 			body: contractBody,
 		});
-		const received: ReceivedRequest = { method: req.method ?? 'GET', apiPath, headers: req.headers, ...body, contractErrors };
+		const received: ReceivedRequest = {
+			method: req.method ?? 'GET',
+			apiPath,
+			headers: req.headers,
+			...body,
+			contractErrors,
+		};
 		this.requests.push(received);
 
-		const send = (status: number, payload: string | Buffer | object, headers: Record<string, string> = {}) => {
+		const send = (
+			status: number,
+			payload: string | Buffer | object,
+			headers: Record<string, string> = {},
+		) => {
 			const isObject = typeof payload === 'object' && !Buffer.isBuffer(payload);
 			res.writeHead(status, {
 				'x-request-id': `req_${this.requests.length}`,
@@ -214,7 +279,14 @@ export class OpenAiTestServer {
 		if (this.apiKey !== undefined && req.headers.authorization !== `Bearer ${this.apiKey}`) {
 			// Echoes the key like some careless servers do, so that redaction is tested.
 			const given = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
-			send(401, openAiError(`Incorrect API key provided: ${given}.`, 'invalid_request_error', 'invalid_api_key'));
+			send(
+				401,
+				openAiError(
+					`Incorrect API key provided: ${given}.`,
+					'invalid_request_error',
+					'invalid_api_key',
+				),
+			);
 			return;
 		}
 
@@ -230,7 +302,14 @@ export class OpenAiTestServer {
 		}
 
 		if (contractErrors.length > 0) {
-			send(400, openAiError(`Invalid request: ${contractErrors.join('; ')}`, 'invalid_request_error', 'invalid_request'));
+			send(
+				400,
+				openAiError(
+					`Invalid request: ${contractErrors.join('; ')}`,
+					'invalid_request_error',
+					'invalid_request',
+				),
+			);
 			return;
 		}
 		this.defaultReply(received, send);
@@ -238,7 +317,11 @@ export class OpenAiTestServer {
 
 	private defaultReply(
 		request: ReceivedRequest,
-		send: (status: number, payload: string | Buffer | object, headers?: Record<string, string>) => void,
+		send: (
+			status: number,
+			payload: string | Buffer | object,
+			headers?: Record<string, string>,
+		) => void,
 	): void {
 		if (request.method === 'GET' && request.apiPath === '/models') {
 			send(200, { object: 'list', data: DEFAULT_MODELS });
@@ -260,6 +343,9 @@ export class OpenAiTestServer {
 			send(200, reply.body, { 'content-type': reply.type });
 			return;
 		}
-		send(404, openAiError(`Unknown path ${request.apiPath}`, 'invalid_request_error', 'unknown_url'));
+		send(
+			404,
+			openAiError(`Unknown path ${request.apiPath}`, 'invalid_request_error', 'unknown_url'),
+		);
 	}
 }

@@ -8,7 +8,10 @@ import path from 'node:path';
 import OpenAPIBackend from 'openapi-backend';
 import { parse } from 'yaml';
 
-export const CONTRACT_PATH = path.resolve(__dirname, '../../../shared/contracts/openai-openapi.yaml');
+export const CONTRACT_PATH = path.resolve(
+	__dirname,
+	'../../../shared/contracts/openai-openapi.yaml',
+);
 
 let loaded: Promise<{ strict: OpenAPIBackend; coercing: OpenAPIBackend }> | undefined;
 
@@ -23,7 +26,12 @@ async function backends() {
 				quick: true,
 				strict: false,
 				validate: true,
-				ajvOpts: { strict: false, validateFormats: false, allErrors: true, ...(coerce ? { coerceTypes: 'array' } : {}) },
+				ajvOpts: {
+					strict: false,
+					validateFormats: false,
+					allErrors: true,
+					...(coerce ? { coerceTypes: 'array' } : {}),
+				},
 			});
 		const strict = make(false);
 		const coercing = make(true);
@@ -49,8 +57,13 @@ export async function validateRequest(request: {
 	const { strict, coercing } = await backends();
 	const multipart = (request.contentType ?? '').startsWith('multipart/');
 	const api = multipart ? coercing : strict;
-	const operation = api.matchOperation({ method: request.method.toLowerCase(), path: request.apiPath, headers: {} });
-	if (!operation) return [`${request.method} ${request.apiPath} is not an operation of the OpenAI API`];
+	const operation = api.matchOperation({
+		method: request.method.toLowerCase(),
+		path: request.apiPath,
+		headers: {},
+	});
+	if (!operation)
+		return [`${request.method} ${request.apiPath} is not an operation of the OpenAI API`];
 	const declared = Object.keys(
 		(operation.requestBody as { content?: Record<string, unknown> } | undefined)?.content ?? {},
 	);
