@@ -8,6 +8,7 @@ describe('Audio API credential', () => {
 		server.apiKey = 'sk-cred-test-1234';
 	});
 	afterAll(async () => await server.stop());
+	afterEach(() => expect(server.contractViolations()).toEqual([]));
 	beforeEach(() => server.requests.splice(0));
 
 	it('tests with GET <base>/models, tolerating a trailing slash, and sends every header it is given', async () => {
@@ -48,6 +49,7 @@ describe('model dropdowns', () => {
 	const server = new OpenAiTestServer();
 	beforeAll(async () => await server.start());
 	afterAll(async () => await server.stop());
+	afterEach(() => expect(server.contractViolations()).toEqual([]));
 	const credentials = () => ({ audioApi: { baseUrl: server.baseUrl, apiKey: 'k' } });
 
 	it('lists speech models first in Audio Speech, and marks the others', async () => {

@@ -32,6 +32,7 @@ describe('provider errors and retries', () => {
 	const server = new OpenAiTestServer();
 	beforeAll(async () => await server.start());
 	afterAll(async () => await server.stop());
+	afterEach(() => expect(server.contractViolations()).toEqual([]));
 	beforeEach(() => {
 		server.requests.splice(0);
 		server.apiKey = undefined;

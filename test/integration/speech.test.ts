@@ -12,6 +12,7 @@ describe.each<BinaryMode>(['default', 'filesystem'])(
 			server.apiKey = API_KEY;
 		});
 		afterAll(async () => await server.stop());
+		afterEach(() => expect(server.contractViolations()).toEqual([]));
 		beforeEach(() => server.requests.splice(0));
 
 		const credentials = () => ({ audioApi: { baseUrl: `${server.baseUrl}/`, apiKey: API_KEY } });

@@ -32,6 +32,7 @@ describe.each<BinaryMode>(['default', 'filesystem'])(
 			server.apiKey = API_KEY;
 		});
 		afterAll(async () => await server.stop());
+		afterEach(() => expect(server.contractViolations()).toEqual([]));
 		beforeEach(() => server.requests.splice(0));
 		const credentials = () => ({ audioApi: { baseUrl: server.baseUrl, apiKey: API_KEY } });
 
@@ -264,6 +265,7 @@ describe('Audio Translation', () => {
 	const server = new OpenAiTestServer();
 	beforeAll(async () => await server.start());
 	afterAll(async () => await server.stop());
+	afterEach(() => expect(server.contractViolations()).toEqual([]));
 
 	it.each<BinaryMode>(['default', 'filesystem'])(
 		'posts a spec-valid multipart translation in binary mode %s and shapes vtt like transcription',
@@ -323,6 +325,7 @@ describe('Audio Models', () => {
 	const server = new OpenAiTestServer();
 	beforeAll(async () => await server.start());
 	afterAll(async () => await server.stop());
+	afterEach(() => expect(server.contractViolations()).toEqual([]));
 
 	it('lists one item per audio model with its kind, spec-valid', async () => {
 		const result = await runWorkflow({

@@ -164,6 +164,13 @@ export class OpenAiTestServer {
 
 	baseUrl = '';
 
+	/** Every request that did not match the OpenAPI document, as `METHOD path: errors`. */
+	contractViolations(): string[] {
+		return this.requests
+			.filter((r) => r.contractErrors.length > 0)
+			.map((r) => `${r.method} ${r.apiPath}: ${r.contractErrors.join('; ')}`);
+	}
+
 	/** Queues replies for the next requests, in order; after them the default replies resume. */
 	script(...replies: ScriptedReply[]): void {
 		this.scripted.push(...replies);
