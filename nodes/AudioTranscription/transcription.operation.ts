@@ -13,11 +13,9 @@ import {
 	inputBinaryProperty,
 	modelProperty,
 	requestOptions,
-	retryOptions,
 } from '../shared/descriptions';
-import { subtitleFileOptions, transcriptItem } from '../shared/transcript-output';
-import { audioApiRequest } from '../shared/transport';
-import { binaryAsDataUrl, multipartBody, readAudioInput } from '../shared/upload';
+import { subtitleFileOptions, transcribe } from '../shared/transcribe';
+import { binaryAsDataUrl, readAudioInput } from '../shared/upload';
 
 export const properties: INodeProperties[] = [
 	inputBinaryProperty,
@@ -225,21 +223,10 @@ export async function execute(
 		throw new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex });
 	}
 
-	const reply = await audioApiRequest.call(
-		this,
-		{
-			method: 'POST',
-			path: '/audio/transcriptions',
-			multipart: async () => await multipartBody(upload, fields),
-		},
-		retryOptions(options),
-		itemIndex,
-	);
-	return await transcriptItem(
+	return await transcribe(
 		this,
 		itemIndex,
-		reply,
-		{ model, format, audioFileName: upload.fileName },
+		{ endpoint: 'transcriptions', upload, fields, model, format },
 		options,
 	);
 }

@@ -12,11 +12,9 @@ import {
 	inputBinaryProperty,
 	modelProperty,
 	requestOptions,
-	retryOptions,
 } from '../shared/descriptions';
-import { subtitleFileOptions, transcriptItem } from '../shared/transcript-output';
-import { audioApiRequest } from '../shared/transport';
-import { multipartBody, readAudioInput } from '../shared/upload';
+import { subtitleFileOptions, transcribe } from '../shared/transcribe';
+import { readAudioInput } from '../shared/upload';
 
 export const properties: INodeProperties[] = [
 	inputBinaryProperty,
@@ -101,21 +99,10 @@ export async function execute(
 		'translations',
 	);
 
-	const reply = await audioApiRequest.call(
-		this,
-		{
-			method: 'POST',
-			path: '/audio/translations',
-			multipart: async () => await multipartBody(upload, fields),
-		},
-		retryOptions(options),
-		itemIndex,
-	);
-	return await transcriptItem(
+	return await transcribe(
 		this,
 		itemIndex,
-		reply,
-		{ model, format, audioFileName: upload.fileName },
+		{ endpoint: 'translations', upload, fields, model, format },
 		options,
 	);
 }

@@ -11,7 +11,11 @@ import {
 	subtitleFormatOf,
 	type TranscriptFormat,
 } from '../../lib/transcript/transcript';
+import type { FormField } from '../../lib/openai/requests';
 import type { ApiResponse } from './transport';
+import { audioApiRequest } from './transport';
+import { retryOptions } from './descriptions';
+import { multipartBody, type AudioUpload } from './upload';
 
 const SUBTITLE_MIME = { srt: 'application/x-subrip', vtt: 'text/vtt' } as const;
 
@@ -45,7 +49,7 @@ export const subtitleFileOptions: INodeProperties[] = [
  *
  * @throws NodeOperationError when the reply does not match `response_format`.
  */
-export async function transcriptItem(
+async function transcriptItem(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	reply: ApiResponse,
@@ -88,4 +92,44 @@ export async function transcriptItem(
 		};
 	}
 	return item;
+}
+
+/**
+ * Sends an upload to `POST /audio/transcriptions` or `/audio/translations` as multipart and
+ * turns the reply into an output item (see {@link transcriptItem} for its shape).
+ *
+ * @param fields the form fields besides `file`, from `transcriptionFields`.
+ * @throws NodeApiError when the provider refuses; NodeOperationError when the reply does not
+ *   match `response_format`.
+ */
+export async function transcribe(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	request: {
+		endpoint: 'transcriptions' | 'translations';
+		upload: AudioUpload;
+		fields: FormField[];
+		model: string;
+		format: TranscriptFormat;
+	},
+	options: IDataObject,
+): Promise<INodeExecutionData> {
+	const { upload, fields } = request;
+	const reply = await audioApiRequest.call(
+		ctx,
+		{
+			method: 'POST',
+			path: `/audio/${request.endpoint}`,
+			multipart: async () => await multipartBody(upload, fields),
+		},
+		retryOptions(options),
+		itemIndex,
+	);
+	return await transcriptItem(
+		ctx,
+		itemIndex,
+		reply,
+		{ model: request.model, format: request.format, audioFileName: upload.fileName },
+		options,
+	);
 }
