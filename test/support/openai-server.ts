@@ -14,7 +14,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 
-import { validateRequest } from './openapi-contract';
+import { validateRequest } from '../../server/openapi-contract';
 
 export const FIXTURES = path.resolve(__dirname, '../fixtures/audio');
 

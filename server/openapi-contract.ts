@@ -3,21 +3,32 @@
  * openapi-backend (Ajv underneath). Multipart fields arrive as strings, so the multipart
  * validator coerces types as OpenAPI's form encoding implies; JSON bodies are checked strictly.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import OpenAPIBackend from 'openapi-backend';
 import { parse } from 'yaml';
 
-export const CONTRACT_PATH = path.resolve(
-	__dirname,
-	'../../../shared/contracts/openai-openapi.yaml',
-);
+/**
+ * Where the OpenAPI document is: `$OPENAI_OPENAPI_PATH`, else `../shared/contracts/` beside the
+ * repository (where the project's CI keeps it). Works from the TypeScript sources and from build/.
+ */
+export function contractPath(): string | undefined {
+	const candidates = [
+		process.env.OPENAI_OPENAPI_PATH,
+		path.resolve(__dirname, '../../shared/contracts/openai-openapi.yaml'),
+		path.resolve(__dirname, '../../../shared/contracts/openai-openapi.yaml'),
+	];
+	return candidates.find((p): p is string => !!p && existsSync(p));
+}
 
 let loaded: Promise<{ strict: OpenAPIBackend; coercing: OpenAPIBackend }> | undefined;
 
 async function backends() {
 	loaded ??= (async () => {
-		const document = parse(readFileSync(CONTRACT_PATH, 'utf8'));
+		const file = contractPath();
+		if (!file)
+			throw new Error('The OpenAI OpenAPI document was not found: set OPENAI_OPENAPI_PATH');
+		const document = parse(readFileSync(file, 'utf8'));
 		// quick: openapi-backend's own check of the document only knows OpenAPI 3.0, and this
 		// document is 3.1; request validation works on it all the same.
 		const make = (coerce: boolean) =>
