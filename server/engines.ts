@@ -185,31 +185,27 @@ export function parsePocketsphinx(output: string): Utterance[] {
 
 /**
  * Transcribes audio in any container ffmpeg reads: decodes it to 16 kHz mono 16-bit WAV, then
- * runs pocketsphinx with its US English model.
+ * runs pocketsphinx with its US English model. Headerless 16-bit little-endian PCM (OpenAI's
+ * `pcm` speech) is read when `contentType` is `audio/L16` or `audio/pcm`, with `rate` and
+ * `channels` parameters (default 24000 and 1).
  *
  * @returns the utterances with word timings, and the audio's duration in seconds.
  */
 export async function transcribe(
 	audio: Buffer,
+	contentType = '',
 ): Promise<{ utterances: Utterance[]; duration: number }> {
 	return await withTempDir(async (dir) => {
 		const input = path.join(dir, 'input');
 		const wav = path.join(dir, 'input16k.wav');
 		await writeFile(input, audio);
-		await run('ffmpeg', [
-			'-loglevel',
-			'error',
-			'-y',
-			'-i',
-			input,
-			'-ar',
-			'16000',
-			'-ac',
-			'1',
-			'-c:a',
-			'pcm_s16le',
-			wav,
-		]);
+		const param = (name: string, fallback: string) =>
+			new RegExp(`${name}=(\\d+)`, 'i').exec(contentType)?.[1] ?? fallback;
+		const inputArgs = /^audio\/(l16|pcm)\b/i.test(contentType)
+			? ['-f', 's16le', '-ar', param('rate', '24000'), '-ac', param('channels', '1'), '-i', input]
+			: ['-i', input];
+		const decode = ['-ar', '16000', '-ac', '1', '-c:a', 'pcm_s16le', wav];
+		await run('ffmpeg', ['-loglevel', 'error', '-y', ...inputArgs, ...decode]);
 		const { stdout } = await run(
 			'pocketsphinx_continuous',
 			['-infile', wav, '-time', 'yes', '-logfn', '/dev/null'],

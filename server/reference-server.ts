@@ -245,7 +245,7 @@ export async function startReferenceServer(
 			}
 			let result;
 			try {
-				result = await transcribe(upload.file.bytes);
+				result = await transcribe(upload.file.bytes, upload.file.type);
 			} catch {
 				throw new HttpError(
 					400,

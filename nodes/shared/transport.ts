@@ -61,16 +61,27 @@ export interface RetryOptions {
 
 export const DEFAULT_RETRY_OPTIONS: RetryOptions = { maxRetries: 2, timeoutMs: 600_000 };
 
+const SOCKET_CODE = /^E[A-Z_]+$|^UND_ERR_[A-Z_]+$|^ERR_SOCKET_[A-Z_]+$/;
+
+/**
+ * The socket error code of a failed request. n8n wraps the error in a NodeApiError: n8n 2.x keeps
+ * the original as `cause`, n8n 1.x only as `httpCode` and in `messages`, so all are read.
+ */
 function errorCode(error: unknown): string | undefined {
 	let current: unknown = error;
 	for (let depth = 0; current && depth < 5; depth++) {
-		const code = (current as { code?: unknown }).code;
-		if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) return code;
+		const e = current as { code?: unknown; httpCode?: unknown; errorResponse?: { code?: unknown } };
+		for (const candidate of [e.code, e.errorResponse?.code, e.httpCode]) {
+			if (typeof candidate === 'string' && SOCKET_CODE.test(candidate)) return candidate;
+		}
 		current = (current as { cause?: unknown }).cause;
 	}
-	const message = String((error as { message?: unknown })?.message ?? '');
-	if (/timeout of \d+ms exceeded/i.test(message)) return 'ECONNABORTED';
-	if (/socket hang up/i.test(message)) return 'ECONNRESET';
+	const e = error as { message?: unknown; messages?: unknown };
+	const text = [e?.message, ...(Array.isArray(e?.messages) ? e.messages : [])].map(String).join('\n');
+	const named = /\b(E[A-Z]{3,}[A-Z_]*)\b/.exec(text)?.[1];
+	if (named) return named;
+	if (/timeout of \d+ms exceeded/i.test(text)) return 'ECONNABORTED';
+	if (/socket hang up/i.test(text)) return 'ECONNRESET';
 	return undefined;
 }
 

