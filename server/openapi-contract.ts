@@ -9,16 +9,19 @@ import OpenAPIBackend from 'openapi-backend';
 import { parse } from 'yaml';
 
 /**
- * Where the OpenAPI document is: `$OPENAI_OPENAPI_PATH`, else `../shared/contracts/` beside the
- * repository (where the project's CI keeps it). Works from the TypeScript sources and from build/.
+ * Where the OpenAPI document is: `$OPENAI_OPENAPI_PATH`, else the nearest
+ * `shared/contracts/openai-openapi.yaml` above this file (the project's CI keeps `shared/` beside
+ * the repository). Works from the TypeScript sources and from build/.
  */
 export function contractPath(): string | undefined {
-	const candidates = [
-		process.env.OPENAI_OPENAPI_PATH,
-		path.resolve(__dirname, '../../shared/contracts/openai-openapi.yaml'),
-		path.resolve(__dirname, '../../../shared/contracts/openai-openapi.yaml'),
-	];
-	return candidates.find((p): p is string => !!p && existsSync(p));
+	if (process.env.OPENAI_OPENAPI_PATH && existsSync(process.env.OPENAI_OPENAPI_PATH)) {
+		return process.env.OPENAI_OPENAPI_PATH;
+	}
+	for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+		const candidate = path.join(dir, 'shared/contracts/openai-openapi.yaml');
+		if (existsSync(candidate)) return candidate;
+	}
+	return undefined;
 }
 
 let loaded: Promise<{ strict: OpenAPIBackend; coercing: OpenAPIBackend }> | undefined;

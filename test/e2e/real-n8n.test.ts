@@ -117,6 +117,8 @@ describe.each(INSTANCES)('n8n %s.x, binary data mode %s', (major, binaryMode, sc
 		}
 	});
 
+	afterAll(() => n8n?.dispose());
+
 	function checkBinaryMode(binary: { data?: string; id?: string } | undefined) {
 		expect(binary).toBeDefined();
 		if (binaryMode === 'filesystem') {
