@@ -77,7 +77,9 @@ function errorCode(error: unknown): string | undefined {
 		current = (current as { cause?: unknown }).cause;
 	}
 	const e = error as { message?: unknown; messages?: unknown };
-	const text = [e?.message, ...(Array.isArray(e?.messages) ? e.messages : [])].map(String).join('\n');
+	const text = [e?.message, ...(Array.isArray(e?.messages) ? e.messages : [])]
+		.map(String)
+		.join('\n');
 	const named = /\b(E[A-Z]{3,}[A-Z_]*)\b/.exec(text)?.[1];
 	if (named) return named;
 	if (/timeout of \d+ms exceeded/i.test(text)) return 'ECONNABORTED';
