@@ -7,6 +7,8 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
+import { authHeaders, AZURE_DEFAULT_API_VERSION, type AuthHeader } from '../lib/providers/style';
+
 /**
  * Credential for any server that speaks OpenAI's audio API: OpenAI itself, Groq, Apertis,
  * OpenAI-compatible gateways, and self-hosted servers (LocalAI, speaches, Kokoro-FastAPI).
@@ -25,14 +27,54 @@ export class AudioApi implements ICredentialType {
 
 	properties: INodeProperties[] = [
 		{
+			displayName: 'API Style',
+			name: 'apiStyle',
+			type: 'options',
+			default: 'openai',
+			description: 'How the provider lays out its API',
+			options: [
+				{
+					name: 'OpenAI-Compatible',
+					value: 'openai',
+					description:
+						"OpenAI, Groq, Apertis, gateways, LocalAI, speaches, and Azure's /openai/v1/ path",
+				},
+				{
+					name: 'Azure OpenAI',
+					value: 'azure',
+					description: 'Azure OpenAI deployments: /openai/deployments/{deployment}/audio/...',
+				},
+			],
+		},
+		{
 			displayName: 'Base URL',
 			name: 'baseUrl',
 			type: 'string',
 			default: 'https://api.openai.com/v1',
 			placeholder: 'https://api.openai.com/v1',
 			description:
-				'Root of the API, up to and including the version segment. Examples: https://api.groq.com/openai/v1, https://api.apertis.ai/v1, http://localhost:8000/v1.',
+				"Root of the API, up to and including the version segment. Examples: https://api.groq.com/openai/v1, https://api.apertis.ai/v1, http://localhost:8000/v1, or https://my-resource.openai.azure.com/openai/v1 for Azure's OpenAI-compatible path.",
 			required: true,
+			displayOptions: { show: { apiStyle: ['openai'] } },
+		},
+		{
+			displayName: 'Resource Endpoint',
+			name: 'baseUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'https://my-resource.openai.azure.com',
+			description:
+				'The Azure OpenAI resource endpoint, without /openai. The Model field of each node holds the deployment name.',
+			required: true,
+			displayOptions: { show: { apiStyle: ['azure'] } },
+		},
+		{
+			displayName: 'API Version',
+			name: 'apiVersion',
+			type: 'string',
+			default: AZURE_DEFAULT_API_VERSION,
+			description: 'The api-version query parameter of Azure OpenAI requests',
+			displayOptions: { show: { apiStyle: ['azure'] } },
 		},
 		{
 			displayName: 'API Key',
@@ -78,8 +120,14 @@ export class AudioApi implements ICredentialType {
 		const headers: Record<string, string> = {
 			...(requestOptions.headers as Record<string, string>),
 		};
-		const apiKey = String(credentials.apiKey ?? '');
-		if (apiKey) headers.Authorization = `Bearer ${apiKey}`;
+		const mode: AuthHeader =
+			credentials.apiStyle === 'azure'
+				? 'apiKey'
+				: ((credentials.authHeader as AuthHeader | undefined) ?? 'bearer');
+		Object.assign(
+			headers,
+			authHeaders(mode, String(credentials.apiKey ?? ''), String(credentials.authHeaderName ?? '')),
+		);
 		const organization = String(credentials.organizationId ?? '').trim();
 		if (organization) headers['OpenAI-Organization'] = organization;
 		const headerName = String(credentials.customHeaderName ?? '').trim();
@@ -90,7 +138,7 @@ export class AudioApi implements ICredentialType {
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: '={{ $credentials.baseUrl.replace(/\\/+$/, "") }}',
-			url: '/models',
+			url: `={{ $credentials.apiStyle === "azure" ? "/openai/models?api-version=" + ($credentials.apiVersion || "${AZURE_DEFAULT_API_VERSION}") : "/models" }}`,
 			method: 'GET',
 		},
 	};

@@ -196,7 +196,7 @@ export async function execute(
 
 	const reply = await audioApiRequest.call(
 		this,
-		{ method: 'POST', path: '/audio/speech', json: body },
+		{ method: 'POST', operation: 'speech', model, json: body },
 		retryOptions(options),
 		itemIndex,
 	);

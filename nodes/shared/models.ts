@@ -2,7 +2,7 @@ import type { IExecuteFunctions, ILoadOptionsFunctions, INodeListSearchResult } 
 import { NodeOperationError } from 'n8n-workflow';
 
 import { readModelList, type ModelInfo, type ModelKind } from '../../lib/openai/models';
-import { audioApiRequest, type RetryOptions } from './transport';
+import { apiStyle, audioApiRequest, type RetryOptions } from './transport';
 
 /**
  * Fetches the provider's models from `GET /models`.
@@ -16,7 +16,7 @@ export async function listModels(
 ): Promise<ModelInfo[]> {
 	const response = await audioApiRequest.call(
 		this,
-		{ method: 'GET', path: '/models' },
+		{ method: 'GET', operation: 'models' },
 		options,
 		itemIndex,
 	);
@@ -44,6 +44,8 @@ export function searchModels(kind: ModelKind) {
 		this: ILoadOptionsFunctions,
 		filter?: string,
 	): Promise<INodeListSearchResult> {
+		// Azure routes by deployment name, which its data plane cannot list: type it in By ID.
+		if ((await apiStyle(this)) === 'azure') return { results: [] };
 		const models = await listModels.call(this);
 		const needle = (filter ?? '').toLowerCase();
 		const matching = models.filter((m) => m.id.toLowerCase().includes(needle));

@@ -119,7 +119,8 @@ export async function transcribe(
 		ctx,
 		{
 			method: 'POST',
-			path: `/audio/${request.endpoint}`,
+			operation: request.endpoint,
+			model: request.model,
 			multipart: async () => await multipartBody(upload, fields),
 		},
 		retryOptions(options),

@@ -5,7 +5,7 @@ import type {
 	ILoadOptionsFunctions,
 	JsonObject,
 } from 'n8n-workflow';
-import { NodeApiError, sleep } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 // form-data streams a stored binary with a known length; native FormData would buffer it whole.
 // eslint-disable-next-line @n8n/community-nodes/no-restricted-imports
 import type FormData from 'form-data';
@@ -22,6 +22,7 @@ import {
 	RETRYABLE_STATUSES,
 	retryDelayMs,
 } from '../../lib/http/retry';
+import { route, type ApiStyle, type Operation, type Route } from '../../lib/providers/style';
 
 export const CREDENTIAL_TYPE = 'audioApi';
 
@@ -30,8 +31,10 @@ type Context = IExecuteFunctions | ILoadOptionsFunctions;
 /** One API call, described independently of retries. */
 export interface ApiRequest {
 	method: IHttpRequestMethods;
-	/** Path below the credential's Base URL, starting with `/`, e.g. `/audio/speech`. */
-	path: string;
+	/** What to do; the credential's API style decides the path and query. */
+	operation: Operation;
+	/** The model ID (for Azure, the deployment name), for styles that route by model. */
+	model?: string;
 	/** A JSON body. */
 	json?: object;
 	/**
@@ -119,19 +122,24 @@ function connectionHint(code: string | undefined): string {
 	return 'Check the Base URL in the Audio API credential and that the server is reachable from n8n.';
 }
 
-/**
- * Reads the credential's Base URL without a trailing slash, and the API key for redaction.
- *
- * @throws NodeApiError-free: n8n throws its own error when no credential is selected.
- */
-async function endpoint(ctx: Context): Promise<{ baseUrl: string; apiKey: string }> {
+/** The credential's API style, Base URL (no trailing slash), Azure api-version, and key (for redaction). */
+async function endpoint(
+	ctx: Context,
+): Promise<{ style: ApiStyle; baseUrl: string; apiKey: string; apiVersion?: string }> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
 	return {
+		style: credentials.apiStyle === 'azure' ? 'azure' : 'openai',
 		baseUrl: String(credentials.baseUrl ?? '')
 			.trim()
 			.replace(/\/+$/, ''),
 		apiKey: String(credentials.apiKey ?? ''),
+		apiVersion: credentials.apiVersion ? String(credentials.apiVersion) : undefined,
 	};
+}
+
+/** The credential's API style, for nodes whose behaviour differs by style. */
+export async function apiStyle(ctx: Context): Promise<ApiStyle> {
+	return (await endpoint(ctx)).style;
 }
 
 /** Builds the NodeApiError for a provider's error reply; the key never appears in it. */
@@ -183,14 +191,21 @@ export async function audioApiRequest(
 	options: RetryOptions = DEFAULT_RETRY_OPTIONS,
 	itemIndex?: number,
 ): Promise<ApiResponse> {
-	const { baseUrl, apiKey } = await endpoint(this);
-	const url = `${baseUrl}${request.path}`;
+	const { style, baseUrl, apiKey, apiVersion } = await endpoint(this);
+	let target: Route;
+	try {
+		target = route(style, request.operation, request.model, apiVersion);
+	} catch (error) {
+		throw new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex });
+	}
+	const url = `${baseUrl}${target.path}`;
 
 	for (let attempt = 0; ; attempt++) {
 		const canRetry = attempt < options.maxRetries;
 		const httpOptions: IHttpRequestOptions = {
 			method: request.method,
 			url,
+			...(target.qs ? { qs: target.qs } : {}),
 			json: false,
 			encoding: 'arraybuffer',
 			returnFullResponse: true,

@@ -39,7 +39,17 @@ export interface ReceivedRequest {
 	files?: ReceivedFile[];
 	/** OpenAPI validation errors; empty when the request matches the document. */
 	contractErrors: string[];
+	/** Azure style: the deployment named in the path, and the `api-version` query parameter. */
+	deployment?: string;
+	apiVersion?: string | null;
 }
+
+/**
+ * `openai`: OpenAI's routes under `/v1`, key in `Authorization: Bearer`.
+ * `azure`: Azure OpenAI's routes (`/openai/deployments/{deployment}/audio/...?api-version=`,
+ * `/openai/models`), key in `api-key`, a missing api-version answered with 404 as Azure does.
+ */
+export type ServerStyle = 'openai' | 'azure';
 
 /** A reply a test scripts. `reset` drops the connection; `hang` never answers. */
 export type ScriptedReply =
@@ -153,8 +163,15 @@ function openAiError(
 export class OpenAiTestServer {
 	readonly requests: ReceivedRequest[] = [];
 
-	/** When set, requests without `Authorization: Bearer <apiKey>` get 401. */
+	/** When set, requests without the key get 401: `Authorization: Bearer <apiKey>`, or the `keyHeader`. */
 	apiKey: string | undefined;
+
+	/** The header that must carry the bare key instead of `Authorization: Bearer` (Azure: `api-key`). */
+	keyHeader: string | undefined;
+
+	constructor(readonly style: ServerStyle = 'openai') {
+		if (style === 'azure') this.keyHeader = 'api-key';
+	}
 
 	private readonly scripted: ScriptedReply[] = [];
 
@@ -193,7 +210,7 @@ export class OpenAiTestServer {
 		});
 		await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
 		const { port } = this.server.address() as AddressInfo;
-		this.baseUrl = `http://127.0.0.1:${port}/v1`;
+		this.baseUrl = `http://127.0.0.1:${port}${this.style === 'openai' ? '/v1' : ''}`;
 		return this.baseUrl;
 	}
 
@@ -244,7 +261,21 @@ export class OpenAiTestServer {
 
 	private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-		const apiPath = url.pathname.replace(/^\/v1/, '');
+		let apiPath = url.pathname.replace(/^\/v1/, '');
+		const azure: Pick<ReceivedRequest, 'deployment' | 'apiVersion'> = {};
+		if (this.style === 'azure') {
+			const route =
+				/^\/openai\/deployments\/([^/]+)\/audio\/(speech|transcriptions|translations)$/.exec(
+					url.pathname,
+				);
+			apiPath = route
+				? `/audio/${route[2]}`
+				: url.pathname === '/openai/models'
+					? '/models'
+					: url.pathname;
+			if (route) azure.deployment = decodeURIComponent(route[1]);
+			azure.apiVersion = url.searchParams.get('api-version');
+		}
 		const body = await this.readBody(req);
 		const contractBody = body.fields
 			? {
@@ -266,6 +297,7 @@ export class OpenAiTestServer {
 			headers: req.headers,
 			...body,
 			contractErrors,
+			...azure,
 		};
 		this.requests.push(received);
 
@@ -283,9 +315,17 @@ export class OpenAiTestServer {
 			res.end(isObject ? JSON.stringify(payload) : payload);
 		};
 
-		if (this.apiKey !== undefined && req.headers.authorization !== `Bearer ${this.apiKey}`) {
+		if (this.style === 'azure' && !azure.apiVersion) {
+			send(404, { error: { code: '404', message: 'Resource not found' } });
+			return;
+		}
+		const given = this.keyHeader
+			? String(req.headers[this.keyHeader.toLowerCase()] ?? '')
+			: String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+		const expected = this.keyHeader ? this.apiKey : `Bearer ${this.apiKey}`;
+		const presented = this.keyHeader ? given : req.headers.authorization;
+		if (this.apiKey !== undefined && presented !== expected) {
 			// Echoes the key like some careless servers do, so that redaction is tested.
-			const given = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
 			send(
 				401,
 				openAiError(
