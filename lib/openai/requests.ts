@@ -37,6 +37,8 @@ export interface SpeechRequest {
 	/** 0.25 to 4; omitted when 1. */
 	speed?: number;
 	instructions?: string;
+	/** `sse` asks for server-sent events; omitted for the default, the audio itself. */
+	stream_format?: 'sse';
 	/** Extra body fields for providers with their own parameters; they never override the above. */
 	extra?: Record<string, unknown>;
 }
@@ -71,6 +73,7 @@ export function speechBody(request: SpeechRequest): Record<string, unknown> {
 	};
 	if (request.speed !== undefined && request.speed !== 1) body.speed = request.speed;
 	if (request.instructions) body.instructions = request.instructions;
+	if (request.stream_format) body.stream_format = request.stream_format;
 	return body;
 }
 
@@ -84,6 +87,8 @@ export interface TranscriptionRequest {
 	timestamp_granularities?: Array<'word' | 'segment'>;
 	include?: Array<'logprobs'>;
 	chunking_strategy?: 'auto';
+	/** Ask for server-sent events (not supported by whisper-1). */
+	stream?: boolean;
 	known_speaker_names?: string[];
 	/** Data URLs of 2 to 10 second audio samples, one per name in `known_speaker_names`. */
 	known_speaker_references?: string[];
@@ -122,6 +127,7 @@ export function transcriptionFields(
 	for (const g of granularities) fields.push(['timestamp_granularities[]', g]);
 	for (const i of request.include ?? []) fields.push(['include[]', i]);
 	if (request.chunking_strategy) fields.push(['chunking_strategy', request.chunking_strategy]);
+	if (request.stream) fields.push(['stream', 'true']);
 	const names = request.known_speaker_names ?? [];
 	const references = request.known_speaker_references ?? [];
 	if (names.length !== references.length) {

@@ -7,6 +7,7 @@ import type {
 import { NodeOperationError, jsonParse } from 'n8n-workflow';
 
 import { SPEECH_FORMATS, speechFormatInfo, type SpeechFormat } from '../../lib/audio/container';
+import { assembleSpeechStream, isEventStream } from '../../lib/http/sse';
 import { BUILT_IN_VOICES, RequestParameterError, speechBody } from '../../lib/openai/requests';
 import { getModel, modelProperty, requestOptions, retryOptions } from '../shared/descriptions';
 import { audioApiRequest } from '../shared/transport';
@@ -140,6 +141,18 @@ export const properties: INodeProperties[] = [
 				default: 1,
 				description: 'How fast to speak, from 0.25 to 4',
 			},
+			{
+				displayName: 'Stream Format',
+				name: 'streamFormat',
+				type: 'options',
+				default: 'audio',
+				description:
+					'How the provider sends the audio back. SSE sends it as server-sent events that are put together into one file (gpt-4o-mini-tts; not tts-1).',
+				options: [
+					{ name: 'Audio', value: 'audio', description: 'The audio file itself' },
+					{ name: 'SSE', value: 'sse', description: 'Speech.audio.delta events with base64 audio' },
+				],
+			},
 		],
 	},
 ];
@@ -188,6 +201,7 @@ export async function execute(
 			response_format: format,
 			speed: options.speed === undefined ? undefined : Number(options.speed),
 			instructions: (options.instructions as string | undefined) ?? undefined,
+			stream_format: options.streamFormat === 'sse' ? 'sse' : undefined,
 			extra,
 		});
 	} catch (error) {
@@ -202,7 +216,16 @@ export async function execute(
 	);
 
 	const contentType = String(reply.headers['content-type'] ?? '');
-	if (/json|text\/(plain|html|event-stream)/i.test(contentType)) {
+	let audio = reply.body;
+	let usage: Record<string, unknown> | undefined;
+	// Some providers stream even when not asked; an event stream is never stored as audio.
+	if (isEventStream(contentType)) {
+		try {
+			({ audio, usage } = assembleSpeechStream(reply.body.toString('utf8')));
+		} catch (error) {
+			throw new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex });
+		}
+	} else if (/json|text\/(plain|html)/i.test(contentType)) {
 		throw new NodeOperationError(
 			this.getNode(),
 			`The provider answered with ${contentType.split(';')[0]} instead of audio: ${reply.body.toString('utf8', 0, 200)}`,
@@ -215,15 +238,16 @@ export async function execute(
 
 	const { extension, mimeType } = speechFormatInfo(format);
 	const fileName = `${String(options.fileName || 'speech').replace(/\.[A-Za-z0-9]+$/, '')}.${extension}`;
-	const binary = await this.helpers.prepareBinaryData(reply.body, fileName, mimeType);
+	const binary = await this.helpers.prepareBinaryData(audio, fileName, mimeType);
 	return {
 		json: {
 			model,
 			voice: typeof voice === 'string' ? voice : voice.id,
 			response_format: format,
-			bytes: reply.body.length,
+			bytes: audio.length,
 			fileName,
 			mimeType,
+			...(usage ? { usage } : {}),
 			...(reply.requestId ? { request_id: reply.requestId } : {}),
 		},
 		binary: { [binaryPropertyName]: binary },

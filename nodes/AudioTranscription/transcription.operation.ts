@@ -143,6 +143,14 @@ export const properties: INodeProperties[] = [
 				description:
 					"Text to guide the style or spelling, or to continue a previous part of the audio; in the audio's language",
 			},
+			{
+				displayName: 'Stream',
+				name: 'stream',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to ask for the transcript as server-sent events, put together into the final text (gpt-4o-transcribe models; whisper-1 ignores it)',
+			},
 			...subtitleFileOptions,
 			{
 				displayName: 'Temperature',
@@ -215,6 +223,7 @@ export async function execute(
 						: [],
 				include: options.includeLogprobs === true ? ['logprobs'] : [],
 				chunking_strategy: options.chunkingStrategy as 'auto' | undefined,
+				stream: options.stream === true,
 				...(await knownSpeakers(this, itemIndex, options)),
 			},
 			'transcriptions',

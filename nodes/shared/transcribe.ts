@@ -6,9 +6,11 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { assembleTranscriptStream, isEventStream, StreamError } from '../../lib/http/sse';
 import {
 	readTranscript,
 	subtitleFormatOf,
+	type Transcript,
 	type TranscriptFormat,
 } from '../../lib/transcript/transcript';
 import type { FormField } from '../../lib/openai/requests';
@@ -56,13 +58,20 @@ async function transcriptItem(
 	request: { model: string; format: TranscriptFormat; audioFileName: string },
 	options: IDataObject,
 ): Promise<INodeExecutionData> {
-	let transcript;
+	let transcript: Transcript;
 	try {
-		transcript = readTranscript(request.format, reply.body.toString('utf8'));
+		// Streamed replies (asked for, or sent unasked) are read the same way.
+		transcript = isEventStream(reply.headers['content-type'])
+			? { text: '', reply: assembleTranscriptStream(reply.body.toString('utf8')) }
+			: readTranscript(request.format, reply.body.toString('utf8'));
+		if (transcript.reply && !transcript.text) transcript.text = String(transcript.reply.text ?? '');
 	} catch (error) {
+		const streamed = error instanceof StreamError;
 		throw new NodeOperationError(ctx.getNode(), (error as Error).message, {
 			itemIndex,
-			description: `The provider ignored response_format "${request.format}". Pick a format this model supports (gpt-4o models answer only json or text).`,
+			description: streamed
+				? undefined
+				: `The provider ignored response_format "${request.format}". Pick a format this model supports (gpt-4o models answer only json or text).`,
 		});
 	}
 
