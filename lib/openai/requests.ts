@@ -140,3 +140,36 @@ export function transcriptionFields(
 	for (const r of references) fields.push(['known_speaker_references[]', r]);
 	return fields;
 }
+
+/** The audio of a JSON upload, as the `/api/client/v1` gateway takes it (seed 002, "Transcriptions"). */
+export interface JsonAudio {
+	/** The file's bytes, base64-encoded. */
+	data: string;
+	fileName: string;
+	contentType: string;
+}
+
+/**
+ * The JSON body of a transcription or translation sent as JSON rather than multipart: the same
+ * fields as the form, with the file as `{"audio": {"data", "fileName", "contentType"}}`.
+ * `name[]` form fields become arrays, `temperature` a number and `stream` a boolean.
+ *
+ * @param fields the form fields from {@link transcriptionFields}.
+ */
+export function jsonUploadBody(fields: FormField[], audio: JsonAudio): Record<string, unknown> {
+	const body: Record<string, unknown> = {};
+	for (const [name, value] of fields) {
+		if (name.endsWith('[]')) {
+			const key = name.slice(0, -2);
+			body[key] = [...((body[key] as string[] | undefined) ?? []), value];
+		} else if (name === 'temperature') {
+			body[name] = Number(value);
+		} else if (name === 'stream') {
+			body[name] = value === 'true';
+		} else {
+			body[name] = value;
+		}
+	}
+	body.audio = audio;
+	return body;
+}

@@ -14,7 +14,7 @@ import {
 	modelProperty,
 	requestOptions,
 } from '../shared/descriptions';
-import { subtitleFileOptions, transcribe } from '../shared/transcribe';
+import { subtitleFileOptions, transcribe, uploadAsOption } from '../shared/transcribe';
 import { binaryAsDataUrl, readAudioInput } from '../shared/upload';
 
 export const properties: INodeProperties[] = [
@@ -152,6 +152,7 @@ export const properties: INodeProperties[] = [
 					'Whether to ask for the transcript as server-sent events, put together into the final text (gpt-4o-transcribe models; whisper-1 ignores it)',
 			},
 			...subtitleFileOptions,
+			uploadAsOption,
 			{
 				displayName: 'Temperature',
 				name: 'temperature',

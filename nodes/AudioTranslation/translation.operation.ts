@@ -13,7 +13,7 @@ import {
 	modelProperty,
 	requestOptions,
 } from '../shared/descriptions';
-import { subtitleFileOptions, transcribe } from '../shared/transcribe';
+import { subtitleFileOptions, transcribe, uploadAsOption } from '../shared/transcribe';
 import { readAudioInput } from '../shared/upload';
 
 export const properties: INodeProperties[] = [
@@ -60,6 +60,7 @@ export const properties: INodeProperties[] = [
 					'English text to guide the style or spelling, or to continue a previous part of the audio',
 			},
 			...subtitleFileOptions,
+			uploadAsOption,
 			{
 				displayName: 'Temperature',
 				name: 'temperature',

@@ -13,13 +13,35 @@ import {
 	type Transcript,
 	type TranscriptFormat,
 } from '../../lib/transcript/transcript';
-import type { FormField } from '../../lib/openai/requests';
+import { jsonUploadBody, type FormField } from '../../lib/openai/requests';
 import type { ApiResponse } from './transport';
 import { audioApiRequest } from './transport';
 import { retryOptions } from './descriptions';
-import { multipartBody, type AudioUpload } from './upload';
+import { multipartBody, readAll, type AudioUpload } from './upload';
 
 const SUBTITLE_MIME = { srt: 'application/x-subrip', vtt: 'text/vtt' } as const;
+
+/** The Upload As option of the transcription and translation nodes. */
+export const uploadAsOption: INodeProperties = {
+	displayName: 'Upload As',
+	name: 'uploadAs',
+	type: 'options',
+	default: 'multipart',
+	description: 'How the audio file is sent',
+	options: [
+		{
+			name: 'Multipart Form',
+			value: 'multipart',
+			description: 'The OpenAI way; the file streams from disk in filesystem mode',
+		},
+		{
+			name: 'JSON With Base64 Audio',
+			value: 'json',
+			description:
+				'For gateways that take {"audio": {"data", "fileName", "contentType"}}; the whole file is held in memory',
+		},
+	],
+};
 
 /** Options of the transcription and translation nodes about subtitle files. */
 export const subtitleFileOptions: INodeProperties[] = [
@@ -124,14 +146,19 @@ export async function transcribe(
 	options: IDataObject,
 ): Promise<INodeExecutionData> {
 	const { upload, fields } = request;
+	const body =
+		options.uploadAs === 'json'
+			? {
+					json: jsonUploadBody(fields, {
+						data: (await readAll(upload)).toString('base64'),
+						fileName: upload.fileName,
+						contentType: upload.contentType,
+					}),
+				}
+			: { multipart: async () => await multipartBody(upload, fields) };
 	const reply = await audioApiRequest.call(
 		ctx,
-		{
-			method: 'POST',
-			operation: request.endpoint,
-			model: request.model,
-			multipart: async () => await multipartBody(upload, fields),
-		},
+		{ method: 'POST', operation: request.endpoint, model: request.model, ...body },
 		retryOptions(options),
 		itemIndex,
 	);

@@ -145,9 +145,14 @@ export async function binaryAsDataUrl(
 	propertyName: string,
 ): Promise<string> {
 	const upload = await readAudioInput(ctx, itemIndex, propertyName);
+	return `data:${upload.contentType};base64,${(await readAll(upload)).toString('base64')}`;
+}
+
+/** The whole upload in memory, for bodies that carry the file inline (data URLs, base64 JSON). */
+export async function readAll(upload: AudioUpload): Promise<Buffer> {
 	const opened = await upload.open();
+	if (Buffer.isBuffer(opened)) return opened;
 	const chunks: Buffer[] = [];
-	if (Buffer.isBuffer(opened)) chunks.push(opened);
-	else for await (const chunk of opened) chunks.push(chunk as Buffer);
-	return `data:${upload.contentType};base64,${Buffer.concat(chunks).toString('base64')}`;
+	for await (const chunk of opened) chunks.push(chunk as Buffer);
+	return Buffer.concat(chunks);
 }

@@ -15,6 +15,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 
 import { validateRequest } from '../../server/openapi-contract';
+import { validateJsonUpload } from './gateway-contract';
 
 export const FIXTURES = path.resolve(__dirname, '../fixtures/audio');
 
@@ -48,8 +49,10 @@ export interface ReceivedRequest {
  * `openai`: OpenAI's routes under `/v1`, key in `Authorization: Bearer`.
  * `azure`: Azure OpenAI's routes (`/openai/deployments/{deployment}/audio/...?api-version=`,
  * `/openai/models`), key in `api-key`, a missing api-version answered with 404 as Azure does.
+ * `gateway`: the `/api/client/v1` gateway of seed 002: OpenAI's routes there, transcriptions and
+ * translations also as JSON with a base64 `audio` object, and `request_id` in every JSON reply.
  */
-export type ServerStyle = 'openai' | 'azure';
+export type ServerStyle = 'openai' | 'azure' | 'gateway';
 
 /** A reply a test scripts. `reset` drops the connection; `hang` never answers. */
 export type ScriptedReply =
@@ -210,7 +213,8 @@ export class OpenAiTestServer {
 		});
 		await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
 		const { port } = this.server.address() as AddressInfo;
-		this.baseUrl = `http://127.0.0.1:${port}${this.style === 'openai' ? '/v1' : ''}`;
+		const prefix = { openai: '/v1', azure: '', gateway: '/api/client/v1' }[this.style];
+		this.baseUrl = `http://127.0.0.1:${port}${prefix}`;
 		return this.baseUrl;
 	}
 
@@ -261,7 +265,10 @@ export class OpenAiTestServer {
 
 	private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-		let apiPath = url.pathname.replace(/^\/v1/, '');
+		let apiPath = url.pathname.replace(
+			this.style === 'gateway' ? /^\/api\/client\/v1/ : /^\/v1/,
+			'',
+		);
 		const azure: Pick<ReceivedRequest, 'deployment' | 'apiVersion'> = {};
 		if (this.style === 'azure') {
 			const route =
@@ -285,12 +292,38 @@ export class OpenAiTestServer {
 					),
 				}
 			: body.json;
-		const contractErrors = await validateRequest({
-			method: req.method ?? 'GET',
-			apiPath,
-			contentType: req.headers['content-type'],
-			body: contractBody,
-		});
+		const jsonUpload =
+			this.style === 'gateway' &&
+			(apiPath === '/audio/transcriptions' || apiPath === '/audio/translations') &&
+			body.json !== undefined;
+		const contractErrors = jsonUpload
+			? validateJsonUpload(
+					body.json,
+					apiPath === '/audio/translations' ? 'translations' : 'transcriptions',
+				)
+			: await validateRequest({
+					method: req.method ?? 'GET',
+					apiPath,
+					contentType: req.headers['content-type'],
+					body: contractBody,
+				});
+		if (jsonUpload && contractErrors.length === 0) {
+			// The decoded audio is recorded as a file, so tests compare bytes as for multipart.
+			const audio = body.json!.audio as { data: string; fileName: string; contentType: string };
+			body.files = [
+				{
+					field: 'audio',
+					fileName: audio.fileName,
+					contentType: audio.contentType,
+					bytes: Buffer.from(audio.data, 'base64'),
+				},
+			];
+			body.fields = Object.fromEntries(
+				Object.entries(body.json!)
+					.filter(([k]) => k !== 'audio')
+					.map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : String(v)]),
+			);
+		}
 		const received: ReceivedRequest = {
 			method: req.method ?? 'GET',
 			apiPath,
@@ -307,11 +340,14 @@ export class OpenAiTestServer {
 			headers: Record<string, string> = {},
 		) => {
 			const isObject = typeof payload === 'object' && !Buffer.isBuffer(payload);
-			res.writeHead(status, {
+			const all: Record<string, string> = {
 				'x-request-id': `req_${this.requests.length}`,
 				...(isObject ? { 'content-type': 'application/json' } : {}),
 				...headers,
-			});
+			};
+			// An empty value means "send no such header".
+			for (const [name, value] of Object.entries(all)) if (value === '') delete all[name];
+			res.writeHead(status, all);
 			res.end(isObject ? JSON.stringify(payload) : payload);
 		};
 
@@ -387,6 +423,12 @@ export class OpenAiTestServer {
 				String(request.fields?.response_format ?? 'json'),
 				request.apiPath === '/audio/translations' ? 'translate' : 'transcribe',
 			);
+			if (this.style === 'gateway' && reply.type === 'application/json') {
+				// Seed 002: transcripts carry request_id in the body, not in X-Request-Id.
+				const body = { ...JSON.parse(reply.body), request_id: `req_gw_${this.requests.length}` };
+				send(200, JSON.stringify(body), { 'content-type': reply.type, 'x-request-id': '' });
+				return;
+			}
 			send(200, reply.body, { 'content-type': reply.type });
 			return;
 		}
