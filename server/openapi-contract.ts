@@ -24,6 +24,20 @@ export function contractPath(): string | undefined {
 	return undefined;
 }
 
+/**
+ * Drops `nullable` where a schema has no `type`: OpenAPI 3.1 has no `nullable` keyword (it uses
+ * `type: [..., "null"]`), but Ajv's OpenAPI 3.0 support refuses it without a `type`.
+ */
+function withoutStrayNullable(node: unknown): void {
+	if (Array.isArray(node)) {
+		node.forEach(withoutStrayNullable);
+	} else if (node && typeof node === 'object') {
+		const record = node as Record<string, unknown>;
+		if ('nullable' in record && !('type' in record)) delete record.nullable;
+		Object.values(record).forEach(withoutStrayNullable);
+	}
+}
+
 let loaded: Promise<{ strict: OpenAPIBackend; coercing: OpenAPIBackend }> | undefined;
 
 async function backends() {
@@ -32,6 +46,7 @@ async function backends() {
 		if (!file)
 			throw new Error('The OpenAI OpenAPI document was not found: set OPENAI_OPENAPI_PATH');
 		const document = parse(readFileSync(file, 'utf8'));
+		withoutStrayNullable(document);
 		// quick: openapi-backend's own check of the document only knows OpenAPI 3.0, and this
 		// document is 3.1; request validation works on it all the same.
 		const make = (coerce: boolean) =>

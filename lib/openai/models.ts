@@ -2,8 +2,11 @@
  * `GET /models` replies and what kind of audio model each entry is. No n8n imports.
  */
 
-/** `tts` turns text into speech, `stt` speech into text, `other` is anything else. */
-export type ModelKind = 'tts' | 'stt' | 'other';
+/**
+ * `tts` turns text into speech, `stt` speech into text, `chat` is a chat model that takes and
+ * speaks audio (gpt-4o-audio-preview, gpt-audio), `other` is anything else.
+ */
+export type ModelKind = 'tts' | 'stt' | 'chat' | 'other';
 
 /** One model of a `GET /models` reply (OpenAI OpenAPI, `Model`), with its inferred kind. */
 export interface ModelInfo {
@@ -25,6 +28,7 @@ const STT =
 export function inferModelKind(id: string): ModelKind {
 	if (TTS.test(id)) return 'tts';
 	if (STT.test(id)) return 'stt';
+	if (/(^|[-_/.])(gpt-)?(4o-)?(mini-)?audio([-_/.]|$)/i.test(id)) return 'chat';
 	return 'other';
 }
 

@@ -14,7 +14,7 @@ export type ApiStyle = 'openai' | 'azure';
 export type AuthHeader = 'bearer' | 'apiKey' | 'custom';
 
 /** The operations the nodes perform. */
-export type Operation = 'speech' | 'transcriptions' | 'translations' | 'models';
+export type Operation = 'speech' | 'transcriptions' | 'translations' | 'models' | 'chat';
 
 /**
  * The newest generally available Azure OpenAI data-plane `api-version` at the time of writing
@@ -46,8 +46,9 @@ export function route(
 	model?: string,
 	apiVersion?: string,
 ): Route {
+	const suffix = operation === 'chat' ? '/chat/completions' : `/audio/${operation}`;
 	if (style === 'openai') {
-		return { path: operation === 'models' ? '/models' : `/audio/${operation}` };
+		return { path: operation === 'models' ? '/models' : suffix };
 	}
 	const qs = { 'api-version': apiVersion?.trim() || AZURE_DEFAULT_API_VERSION };
 	if (operation === 'models') return { path: '/openai/models', qs };
@@ -55,7 +56,7 @@ export function route(
 	if (!deployment) {
 		throw new RouteError('Azure OpenAI needs a deployment name: put it in the Model field');
 	}
-	return { path: `/openai/deployments/${encodeURIComponent(deployment)}/audio/${operation}`, qs };
+	return { path: `/openai/deployments/${encodeURIComponent(deployment)}${suffix}`, qs };
 }
 
 /**

@@ -418,6 +418,32 @@ export class OpenAiTestServer {
 			send(200, format === 'pcm' ? bytes.subarray(44) : bytes, { 'content-type': fixture.type });
 			return;
 		}
+		if (request.apiPath === '/chat/completions') {
+			const spoken = (request.json?.modalities as string[] | undefined)?.includes('audio');
+			const answer = 'The speaker says hello world.';
+			const message = spoken
+				? {
+						role: 'assistant',
+						content: null,
+						refusal: null,
+						audio: {
+							id: 'audio_1',
+							expires_at: 1790000000,
+							transcript: answer,
+							data: readFileSync(path.join(FIXTURES, 'hello.mp3')).toString('base64'),
+						},
+					}
+				: { role: 'assistant', content: answer, refusal: null };
+			send(200, {
+				id: 'chatcmpl-1',
+				object: 'chat.completion',
+				created: 1790000000,
+				model: String(request.json?.model),
+				choices: [{ index: 0, message, finish_reason: 'stop' }],
+				usage: { prompt_tokens: 30, completion_tokens: 8, total_tokens: 38 },
+			});
+			return;
+		}
 		if (request.apiPath === '/audio/transcriptions' || request.apiPath === '/audio/translations') {
 			const reply = transcriptReply(
 				String(request.fields?.response_format ?? 'json'),

@@ -18,7 +18,9 @@ describe('inferModelKind', () => {
 		['distil-whisper-large-v3-en', 'stt'],
 		['gpt-4o-mini', 'other'],
 		['text-embedding-3-small', 'other'],
-		['gpt-4o-audio-preview', 'other'],
+		['gpt-4o-audio-preview', 'chat'],
+		['gpt-audio-mini', 'chat'],
+		['gpt-4o-mini-audio-preview-2024-12-17', 'chat'],
 	])('%s is %s', (id, kind) => {
 		expect(inferModelKind(id)).toBe(kind);
 	});
