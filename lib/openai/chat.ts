@@ -4,6 +4,7 @@
  * (`ChatCompletionRequestMessageContentPartAudio`, `ChatCompletionResponseMessage.audio`) and
  * Apertis' audio guide (seed 003). No n8n imports.
  */
+import { speechFormatInfo } from '../audio/container';
 
 /** Input formats an `input_audio` part takes. */
 export type ChatInputFormat = 'wav' | 'mp3';
@@ -11,17 +12,9 @@ export type ChatInputFormat = 'wav' | 'mp3';
 /** Output formats of a spoken answer (`audio.format`). */
 export type ChatAudioFormat = 'wav' | 'mp3' | 'flac' | 'opus' | 'aac' | 'pcm16';
 
-/** File extension and MIME type of a spoken answer's format; pcm16 is 24 kHz mono. */
+/** File extension and MIME type of a spoken answer's format; pcm16 is OpenAI's 24 kHz mono pcm. */
 export function chatAudioInfo(format: ChatAudioFormat): { extension: string; mimeType: string } {
-	const info: Record<ChatAudioFormat, { extension: string; mimeType: string }> = {
-		wav: { extension: 'wav', mimeType: 'audio/wav' },
-		mp3: { extension: 'mp3', mimeType: 'audio/mpeg' },
-		flac: { extension: 'flac', mimeType: 'audio/flac' },
-		opus: { extension: 'opus', mimeType: 'audio/ogg' },
-		aac: { extension: 'aac', mimeType: 'audio/aac' },
-		pcm16: { extension: 'pcm', mimeType: 'audio/L16;rate=24000;channels=1' },
-	};
-	return info[format];
+	return speechFormatInfo(format === 'pcm16' ? 'pcm' : format);
 }
 
 /** What an audio chat request asks. */
