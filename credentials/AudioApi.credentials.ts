@@ -44,6 +44,12 @@ export class AudioApi implements ICredentialType {
 					value: 'azure',
 					description: 'Azure OpenAI deployments: /openai/deployments/{deployment}/audio/...',
 				},
+				{
+					name: 'Opper',
+					value: 'opper',
+					description:
+						"Opper's /v3 gateway: JSON speech replies, audio by data-URI, file_id or URL",
+				},
 			],
 		},
 		{
@@ -55,7 +61,7 @@ export class AudioApi implements ICredentialType {
 			description:
 				"Root of the API, up to and including the version segment. Examples: https://api.groq.com/openai/v1, https://api.apertis.ai/v1, http://localhost:8000/v1, or https://my-resource.openai.azure.com/openai/v1 for Azure's OpenAI-compatible path.",
 			required: true,
-			displayOptions: { show: { apiStyle: ['openai'] } },
+			displayOptions: { show: { apiStyle: ['openai', 'opper'] } },
 		},
 		{
 			displayName: 'Resource Endpoint',
@@ -138,7 +144,7 @@ export class AudioApi implements ICredentialType {
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: '={{ $credentials.baseUrl.replace(/\\/+$/, "") }}',
-			url: `={{ $credentials.apiStyle === "azure" ? "/openai/models?api-version=" + ($credentials.apiVersion || "${AZURE_DEFAULT_API_VERSION}") : "/models" }}`,
+			url: `={{ $credentials.apiStyle === "azure" ? "/openai/models?api-version=" + ($credentials.apiVersion || "${AZURE_DEFAULT_API_VERSION}") : $credentials.apiStyle === "opper" ? "/audio/models" : "/models" }}`,
 			method: 'GET',
 		},
 	};

@@ -7,8 +7,9 @@
  * - `openai`: OpenAI and every compatible server (Groq, Apertis, gateways under `/api/v1` or
  *   `/api/client/v1`, LocalAI, speaches, Azure's `/openai/v1/` path).
  * - `azure`: Azure OpenAI's deployment routes (Azure OpenAI REST reference, "Audio").
+ * - `opper`: Opper's `/v3` gateway (seed 000): JSON speech replies, JSON transcription requests.
  */
-export type ApiStyle = 'openai' | 'azure';
+export type ApiStyle = 'openai' | 'azure' | 'opper';
 
 /** How the API key is sent: `Authorization: Bearer <key>`, `api-key: <key>`, or a named header. */
 export type AuthHeader = 'bearer' | 'apiKey' | 'custom';
@@ -47,6 +48,16 @@ export function route(
 	apiVersion?: string,
 ): Route {
 	const suffix = operation === 'chat' ? '/chat/completions' : `/audio/${operation}`;
+	if (style === 'opper') {
+		if (operation === 'translations') {
+			throw new RouteError(
+				'Opper has no translation endpoint: use Audio Transcription (and translate the text), or a credential for another provider',
+			);
+		}
+		if (operation === 'chat')
+			throw new RouteError('Audio Chat is not available with the Opper API style');
+		return { path: operation === 'models' ? '/audio/models' : suffix };
+	}
 	if (style === 'openai') {
 		return { path: operation === 'models' ? '/models' : suffix };
 	}

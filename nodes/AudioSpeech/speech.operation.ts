@@ -7,10 +7,10 @@ import type {
 import { NodeOperationError, jsonParse } from 'n8n-workflow';
 
 import { SPEECH_FORMATS, speechFormatInfo, type SpeechFormat } from '../../lib/audio/container';
-import { assembleSpeechStream, isEventStream } from '../../lib/http/sse';
-import { BUILT_IN_VOICES, RequestParameterError, speechBody } from '../../lib/openai/requests';
+import { BUILT_IN_VOICES, RequestParameterError } from '../../lib/openai/requests';
+import { NotAudioError, readSpeechReply, speechRequestBody } from '../../lib/providers/speech';
 import { getModel, modelProperty, requestOptions, retryOptions } from '../shared/descriptions';
-import { audioApiRequest } from '../shared/transport';
+import { apiStyle, audioApiRequest } from '../shared/transport';
 
 const CUSTOM_VOICE_ID = '__customVoiceId';
 const OTHER_VOICE_NAME = '__otherVoiceName';
@@ -142,6 +142,14 @@ export const properties: INodeProperties[] = [
 				description: 'How fast to speak, from 0.25 to 4',
 			},
 			{
+				displayName: 'Store (Opper)',
+				name: 'store',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether Opper keeps the audio and returns a file_id and URL, for example to transcribe it later by file_id. Other providers ignore it.',
+			},
+			{
 				displayName: 'Stream Format',
 				name: 'streamFormat',
 				type: 'options',
@@ -182,6 +190,7 @@ export async function execute(
 	const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
 	const model = getModel(this, itemIndex);
 	const voice = voiceOf(this, itemIndex);
+	const style = await apiStyle(this);
 
 	let body: Record<string, unknown>;
 	try {
@@ -194,16 +203,20 @@ export async function execute(
 		if ((typeof voice === 'string' && !voice) || (typeof voice === 'object' && !voice.id)) {
 			throw new RequestParameterError('No voice is set');
 		}
-		body = speechBody({
-			model,
-			input: this.getNodeParameter('input', itemIndex) as string,
-			voice,
-			response_format: format,
-			speed: options.speed === undefined ? undefined : Number(options.speed),
-			instructions: (options.instructions as string | undefined) ?? undefined,
-			stream_format: options.streamFormat === 'sse' ? 'sse' : undefined,
-			extra,
-		});
+		body = speechRequestBody(
+			style,
+			{
+				model,
+				input: this.getNodeParameter('input', itemIndex) as string,
+				voice,
+				response_format: format,
+				speed: options.speed === undefined ? undefined : Number(options.speed),
+				instructions: (options.instructions as string | undefined) ?? undefined,
+				stream_format: options.streamFormat === 'sse' ? 'sse' : undefined,
+				extra,
+			},
+			options.store !== false,
+		);
 	} catch (error) {
 		throw new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex });
 	}
@@ -215,25 +228,24 @@ export async function execute(
 		itemIndex,
 	);
 
-	const contentType = String(reply.headers['content-type'] ?? '');
-	let audio = reply.body;
-	let usage: Record<string, unknown> | undefined;
-	// Some providers stream even when not asked; an event stream is never stored as audio.
-	if (isEventStream(contentType)) {
-		try {
-			({ audio, usage } = assembleSpeechStream(reply.body.toString('utf8')));
-		} catch (error) {
-			throw new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex });
-		}
-	} else if (/json|text\/(plain|html)/i.test(contentType)) {
-		throw new NodeOperationError(
-			this.getNode(),
-			`The provider answered with ${contentType.split(';')[0]} instead of audio: ${reply.body.toString('utf8', 0, 200)}`,
-			{
-				itemIndex,
-				description: 'Check that the Base URL points at an OpenAI-compatible audio API.',
-			},
-		);
+	let audio: Buffer;
+	let details: Record<string, unknown>;
+	try {
+		// Streams (asked for or not) and Opper's JSON replies are read into audio; an event
+		// stream or an error page is never stored as if it were audio.
+		({ audio, details } = readSpeechReply(
+			style,
+			String(reply.headers['content-type'] ?? ''),
+			reply.body,
+		));
+	} catch (error) {
+		throw new NodeOperationError(this.getNode(), (error as Error).message, {
+			itemIndex,
+			description:
+				error instanceof NotAudioError
+					? 'Check the API Style and Base URL in the Audio API credential.'
+					: undefined,
+		});
 	}
 
 	const { extension, mimeType } = speechFormatInfo(format);
@@ -247,7 +259,7 @@ export async function execute(
 			bytes: audio.length,
 			fileName,
 			mimeType,
-			...(usage ? { usage } : {}),
+			...(details as IDataObject),
 			...(reply.requestId ? { request_id: reply.requestId } : {}),
 		},
 		binary: { [binaryPropertyName]: binary },

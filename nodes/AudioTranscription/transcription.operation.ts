@@ -18,7 +18,40 @@ import { subtitleFileOptions, transcribe, uploadAsOption } from '../shared/trans
 import { binaryAsDataUrl, readAudioInput } from '../shared/upload';
 
 export const properties: INodeProperties[] = [
-	inputBinaryProperty,
+	{
+		displayName: 'Audio Source',
+		name: 'audioSource',
+		type: 'options',
+		default: 'binary',
+		description: 'Where the audio comes from. File IDs and URLs work with the Opper API style.',
+		options: [
+			{ name: 'Binary File', value: 'binary', description: 'A binary field of the input item' },
+			{
+				name: 'Opper File ID',
+				value: 'fileId',
+				description: 'A file stored at Opper, for example the file_id of an Audio Speech node',
+			},
+			{ name: 'URL', value: 'url', description: 'An https URL Opper downloads the audio from' },
+		],
+	},
+	{ ...inputBinaryProperty, displayOptions: { show: { audioSource: ['binary'] } } },
+	{
+		displayName: 'File ID',
+		name: 'fileId',
+		type: 'string',
+		default: '={{ $json.file_id }}',
+		required: true,
+		displayOptions: { show: { audioSource: ['fileId'] } },
+	},
+	{
+		displayName: 'Audio URL',
+		name: 'audioUrl',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'https://example.com/episode.mp3',
+		displayOptions: { show: { audioSource: ['url'] } },
+	},
 	modelProperty(
 		'searchTranscriptionModels',
 		'whisper-1',
@@ -80,6 +113,14 @@ export const properties: INodeProperties[] = [
 				description:
 					'Let the provider cut long audio at pauses (voice activity detection). Required by gpt-4o-transcribe-diarize for audio over 30 seconds.',
 				options: [{ name: 'Auto', value: 'auto' }],
+			},
+			{
+				displayName: 'Diarize (Opper)',
+				name: 'diarize',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether Opper should label speakers on segments. With OpenAI, pick gpt-4o-transcribe-diarize and Diarized JSON instead.',
 			},
 			{
 				displayName: 'Include Logprobs',
@@ -201,11 +242,21 @@ export async function execute(
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const format = this.getNodeParameter('responseFormat', itemIndex) as TranscriptFormat;
 	const model = getModel(this, itemIndex);
-	const upload = await readAudioInput(
-		this,
-		itemIndex,
-		this.getNodeParameter('binaryPropertyName', itemIndex) as string,
-	);
+	const source = this.getNodeParameter('audioSource', itemIndex, 'binary') as string;
+	const upload =
+		source === 'binary'
+			? await readAudioInput(
+					this,
+					itemIndex,
+					this.getNodeParameter('binaryPropertyName', itemIndex) as string,
+				)
+			: undefined;
+	const remote =
+		source === 'fileId'
+			? { kind: 'fileId' as const, fileId: String(this.getNodeParameter('fileId', itemIndex)) }
+			: source === 'url'
+				? { kind: 'url' as const, url: String(this.getNodeParameter('audioUrl', itemIndex)) }
+				: undefined;
 
 	let fields;
 	try {
@@ -236,7 +287,7 @@ export async function execute(
 	return await transcribe(
 		this,
 		itemIndex,
-		{ endpoint: 'transcriptions', upload, fields, model, format },
+		{ endpoint: 'transcriptions', upload, remote, fields, model, format },
 		options,
 	);
 }

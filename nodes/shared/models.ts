@@ -2,10 +2,12 @@ import type { IExecuteFunctions, ILoadOptionsFunctions, INodeListSearchResult } 
 import { NodeOperationError } from 'n8n-workflow';
 
 import { readModelList, type ModelInfo, type ModelKind } from '../../lib/openai/models';
+import { readOpperModels } from '../../lib/providers/opper';
 import { apiStyle, audioApiRequest, type RetryOptions } from './transport';
 
 /**
- * Fetches the provider's models from `GET /models`.
+ * Fetches the provider's models from `GET /models` (Opper: `GET /audio/models`, with each
+ * model's voices and formats).
  *
  * @throws NodeApiError when the provider refuses; NodeOperationError when the reply is not a model list.
  */
@@ -20,8 +22,10 @@ export async function listModels(
 		options,
 		itemIndex,
 	);
+	const opper = (await apiStyle(this)) === 'opper';
 	try {
-		return readModelList(JSON.parse(response.body.toString('utf8')));
+		const body: unknown = JSON.parse(response.body.toString('utf8'));
+		return opper ? readOpperModels(body) : readModelList(body);
 	} catch (error) {
 		throw new NodeOperationError(
 			this.getNode(),

@@ -14,8 +14,10 @@ import {
 	type TranscriptFormat,
 } from '../../lib/transcript/transcript';
 import { jsonUploadBody, type FormField } from '../../lib/openai/requests';
-import type { ApiResponse } from './transport';
-import { audioApiRequest } from './transport';
+import type { ApiRequest, ApiResponse } from './transport';
+import { apiStyle, audioApiRequest } from './transport';
+import { opperTranscriptionBody, type OpperAudioSource } from '../../lib/providers/opper';
+import type { ApiStyle } from '../../lib/providers/style';
 import { retryOptions } from './descriptions';
 import { multipartBody, readAll, type AudioUpload } from './upload';
 
@@ -125,37 +127,83 @@ async function transcriptItem(
 	return item;
 }
 
+/** The request body for the credential's API style: multipart, JSON upload, or Opper's JSON. */
+async function requestBody(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	style: ApiStyle,
+	request: Parameters<typeof transcribe>[2],
+	options: IDataObject,
+): Promise<Pick<ApiRequest, 'json' | 'multipart'>> {
+	const { upload, fields } = request;
+	const field = (name: string) => fields.find(([key]) => key === name)?.[1];
+	if (style === 'opper') {
+		const source: OpperAudioSource = upload
+			? { kind: 'data', bytes: await readAll(upload), contentType: upload.contentType }
+			: request.remote!;
+		try {
+			return {
+				json: opperTranscriptionBody({
+					model: request.model,
+					source,
+					language: field('language'),
+					prompt: field('prompt'),
+					diarize: options.diarize === true,
+				}),
+			};
+		} catch (error) {
+			throw new NodeOperationError(ctx.getNode(), (error as Error).message, { itemIndex });
+		}
+	}
+	if (!upload) {
+		throw new NodeOperationError(
+			ctx.getNode(),
+			'Only the Opper API style reads audio from a file ID or URL',
+			{
+				itemIndex,
+				description:
+					'Download the file first (HTTP Request node) and use Binary File, or use an Opper credential.',
+			},
+		);
+	}
+	if (options.uploadAs === 'json') {
+		const data = (await readAll(upload)).toString('base64');
+		return {
+			json: jsonUploadBody(fields, {
+				data,
+				fileName: upload.fileName,
+				contentType: upload.contentType,
+			}),
+		};
+	}
+	return { multipart: async () => await multipartBody(upload, fields) };
+}
+
 /**
- * Sends an upload to `POST /audio/transcriptions` or `/audio/translations` as multipart and
+ * Sends audio to `POST /audio/transcriptions` or `/audio/translations` in the credential's API
+ * style (multipart, JSON with base64 audio, or Opper's JSON with a data-URI, file_id or URL) and
  * turns the reply into an output item (see {@link transcriptItem} for its shape).
  *
- * @param fields the form fields besides `file`, from `transcriptionFields`.
- * @throws NodeApiError when the provider refuses; NodeOperationError when the reply does not
- *   match `response_format`.
+ * @param request.fields the form fields besides `file`, from `transcriptionFields`.
+ * @param request.remote for Opper without a binary: the file_id or URL to transcribe.
+ * @throws NodeApiError when the provider refuses; NodeOperationError when the audio cannot be
+ *   sent this way or the reply does not match `response_format`.
  */
 export async function transcribe(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	request: {
 		endpoint: 'transcriptions' | 'translations';
-		upload: AudioUpload;
+		upload?: AudioUpload;
+		remote?: Exclude<OpperAudioSource, { kind: 'data' }>;
 		fields: FormField[];
 		model: string;
 		format: TranscriptFormat;
 	},
 	options: IDataObject,
 ): Promise<INodeExecutionData> {
-	const { upload, fields } = request;
-	const body =
-		options.uploadAs === 'json'
-			? {
-					json: jsonUploadBody(fields, {
-						data: (await readAll(upload)).toString('base64'),
-						fileName: upload.fileName,
-						contentType: upload.contentType,
-					}),
-				}
-			: { multipart: async () => await multipartBody(upload, fields) };
+	const style = await apiStyle(ctx);
+	const body = await requestBody(ctx, itemIndex, style, request, options);
 	const reply = await audioApiRequest.call(
 		ctx,
 		{ method: 'POST', operation: request.endpoint, model: request.model, ...body },
@@ -166,7 +214,12 @@ export async function transcribe(
 		ctx,
 		itemIndex,
 		reply,
-		{ model: request.model, format: request.format, audioFileName: upload.fileName },
+		{
+			model: request.model,
+			// Opper has no response_format: its replies are JSON.
+			format: style === 'opper' ? 'json' : request.format,
+			audioFileName: request.upload?.fileName ?? 'audio',
+		},
 		options,
 	);
 }

@@ -128,7 +128,10 @@ async function endpoint(
 ): Promise<{ style: ApiStyle; baseUrl: string; apiKey: string; apiVersion?: string }> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
 	return {
-		style: credentials.apiStyle === 'azure' ? 'azure' : 'openai',
+		style:
+			credentials.apiStyle === 'azure' || credentials.apiStyle === 'opper'
+				? credentials.apiStyle
+				: 'openai',
 		baseUrl: String(credentials.baseUrl ?? '')
 			.trim()
 			.replace(/\/+$/, ''),

@@ -16,6 +16,7 @@ import path from 'node:path';
 
 import { validateRequest } from '../../server/openapi-contract';
 import { validateJsonUpload } from './gateway-contract';
+import { validateOpperRequest } from './opper-contract';
 
 export const FIXTURES = path.resolve(__dirname, '../fixtures/audio');
 
@@ -51,8 +52,10 @@ export interface ReceivedRequest {
  * `/openai/models`), key in `api-key`, a missing api-version answered with 404 as Azure does.
  * `gateway`: the `/api/client/v1` gateway of seed 002: OpenAI's routes there, transcriptions and
  * translations also as JSON with a base64 `audio` object, and `request_id` in every JSON reply.
+ * `opper`: Opper's `/v3` gateway of seed 000: JSON speech replies with base64 audio, `file_id`
+ * and `url`; JSON transcription requests; `GET /audio/models` with voices and formats.
  */
-export type ServerStyle = 'openai' | 'azure' | 'gateway';
+export type ServerStyle = 'openai' | 'azure' | 'gateway' | 'opper';
 
 /** A reply a test scripts. `reset` drops the connection; `hang` never answers. */
 export type ScriptedReply =
@@ -213,7 +216,9 @@ export class OpenAiTestServer {
 		});
 		await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
 		const { port } = this.server.address() as AddressInfo;
-		const prefix = { openai: '/v1', azure: '', gateway: '/api/client/v1' }[this.style];
+		const prefix = { openai: '/v1', azure: '', gateway: '/api/client/v1', opper: '/v3' }[
+			this.style
+		];
 		this.baseUrl = `http://127.0.0.1:${port}${prefix}`;
 		return this.baseUrl;
 	}
@@ -265,10 +270,10 @@ export class OpenAiTestServer {
 
 	private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-		let apiPath = url.pathname.replace(
-			this.style === 'gateway' ? /^\/api\/client\/v1/ : /^\/v1/,
-			'',
-		);
+		const prefix = { openai: /^\/v1/, azure: /^$/, gateway: /^\/api\/client\/v1/, opper: /^\/v3/ }[
+			this.style
+		];
+		let apiPath = url.pathname.replace(prefix, '');
 		const azure: Pick<ReceivedRequest, 'deployment' | 'apiVersion'> = {};
 		if (this.style === 'azure') {
 			const route =
@@ -301,12 +306,25 @@ export class OpenAiTestServer {
 					body.json,
 					apiPath === '/audio/translations' ? 'translations' : 'transcriptions',
 				)
-			: await validateRequest({
-					method: req.method ?? 'GET',
-					apiPath,
-					contentType: req.headers['content-type'],
-					body: contractBody,
-				});
+			: this.style === 'opper'
+				? validateOpperRequest(req.method ?? 'GET', apiPath, body.json)
+				: await validateRequest({
+						method: req.method ?? 'GET',
+						apiPath,
+						contentType: req.headers['content-type'],
+						body: contractBody,
+					});
+		const dataUri = /^data:([^;,]+)[^,]*;base64,(.*)$/.exec(String(body.json?.audio ?? ''));
+		if (this.style === 'opper' && dataUri) {
+			body.files = [
+				{
+					field: 'audio',
+					fileName: '',
+					contentType: dataUri[1],
+					bytes: Buffer.from(dataUri[2], 'base64'),
+				},
+			];
+		}
 		if (jsonUpload && contractErrors.length === 0) {
 			// The decoded audio is recorded as a file, so tests compare bytes as for multipart.
 			const audio = body.json!.audio as { data: string; fileName: string; contentType: string };
@@ -398,6 +416,61 @@ export class OpenAiTestServer {
 		this.defaultReply(received, send);
 	}
 
+	private opperReply(
+		request: ReceivedRequest,
+		send: (
+			status: number,
+			payload: string | Buffer | object,
+			headers?: Record<string, string>,
+		) => void,
+	): void {
+		if (request.apiPath === '/audio/models') {
+			send(200, {
+				data: [
+					{
+						id: 'openai/tts-1',
+						type: 'tts',
+						voices: ['alloy', 'nova', 'onyx'],
+						formats: ['mp3', 'wav', 'opus'],
+					},
+					{ id: 'openai/whisper-1', type: 'stt', formats: ['mp3', 'wav', 'm4a'] },
+					{ id: 'elevenlabs/scribe', tags: ['stt'], formats: ['mp3'] },
+				],
+			});
+			return;
+		}
+		if (request.apiPath === '/audio/speech') {
+			const format = String(request.json?.format ?? 'mp3');
+			const fixture = SPEECH_FIXTURE[format];
+			const stored = request.json?.store !== false;
+			send(200, {
+				audio: {
+					b64_json: readFileSync(path.join(FIXTURES, fixture.file)).toString('base64'),
+					mime_type: fixture.type,
+				},
+				...(stored
+					? { file_id: 'file_speech_1', url: 'https://files.opper.example/file_speech_1?sig=abc' }
+					: {}),
+				usage: { cost: 0.00015, characters: String(request.json?.input ?? '').length },
+			});
+			return;
+		}
+		if (request.apiPath === '/audio/transcriptions') {
+			const diarize = request.json?.diarize === true;
+			send(200, {
+				text: 'hello world',
+				language: 'en',
+				segments: [
+					{ start: 0, end: 1.1, text: 'hello world', ...(diarize ? { speaker: 'speaker_0' } : {}) },
+				],
+			});
+			return;
+		}
+		send(404, {
+			error: { message: `Unknown path ${request.apiPath}`, type: 'not_found', code: 'not_found' },
+		});
+	}
+
 	private defaultReply(
 		request: ReceivedRequest,
 		send: (
@@ -406,6 +479,10 @@ export class OpenAiTestServer {
 			headers?: Record<string, string>,
 		) => void,
 	): void {
+		if (this.style === 'opper') {
+			this.opperReply(request, send);
+			return;
+		}
 		if (request.method === 'GET' && request.apiPath === '/models') {
 			send(200, { object: 'list', data: DEFAULT_MODELS });
 			return;

@@ -1,0 +1,250 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { FIXTURES, OpenAiTestServer } from '../support/openai-server';
+import { listSearch, runWorkflow, testCredential, type BinaryMode } from '../support/engine';
+
+const model = (value: string) => ({ __rl: true, mode: 'id', value });
+const transcription = (parameters: Record<string, unknown>, continueOnFail = false) => ({
+	name: 'Transcribe',
+	type: 'audioTranscription',
+	continueOnFail,
+	parameters: {
+		audioSource: 'binary',
+		binaryPropertyName: 'data',
+		model: model('openai/whisper-1'),
+		responseFormat: 'json',
+		options: {},
+		...parameters,
+	},
+});
+
+describe.each<BinaryMode>(['default', 'filesystem'])(
+	'Opper /v3 style (seed 000), binary mode %s',
+	(binaryMode) => {
+		const server = new OpenAiTestServer('opper');
+		beforeAll(async () => {
+			await server.start();
+			server.apiKey = 'op-key-123456';
+		});
+		afterAll(async () => await server.stop());
+		afterEach(() => expect(server.contractViolations()).toEqual([]));
+		beforeEach(() => server.requests.splice(0));
+		const credentials = () => ({
+			audioApi: {
+				apiStyle: 'opper',
+				baseUrl: server.baseUrl,
+				apiKey: 'op-key-123456',
+				authHeader: 'bearer',
+			},
+		});
+
+		it('speaks with {model, input, voice, format, speed, store, parameters} and turns audio.b64_json into the binary, keeping file_id, url and usage', async () => {
+			const result = await runWorkflow({
+				binaryMode,
+				credentials: credentials(),
+				items: [{ json: {} }],
+				nodes: [
+					{
+						name: 'Speech',
+						type: 'audioSpeech',
+						parameters: {
+							model: model('openai/tts-1'),
+							input: 'Hello Opper.',
+							voice: 'nova',
+							responseFormat: 'wav',
+							options: { speed: 1.5, instructions: 'Warm.' },
+						},
+					},
+				],
+			});
+			expect(result.failure).toBeUndefined();
+			expect(server.requests[0].json).toEqual({
+				model: 'openai/tts-1',
+				input: 'Hello Opper.',
+				voice: 'nova',
+				format: 'wav',
+				speed: 1.5,
+				store: true,
+				parameters: { instructions: 'Warm.' },
+			});
+			const [item] = result.output('Speech');
+			expect(item.json).toMatchObject({
+				file_id: 'file_speech_1',
+				url: 'https://files.opper.example/file_speech_1?sig=abc',
+				usage: { cost: 0.00015, characters: 12 },
+				mimeType: 'audio/wav',
+			});
+			expect(
+				(await result.binaryBytes(item)).equals(readFileSync(path.join(FIXTURES, 'hello.wav'))),
+			).toBe(true);
+		});
+
+		it('transcribes a binary as a data-URI with diarize, keeping speaker labels', async () => {
+			const result = await runWorkflow({
+				binaryMode,
+				credentials: credentials(),
+				items: [
+					{ binary: { data: { path: path.join(FIXTURES, 'hello.mp3'), fileName: 'call.mp3' } } },
+				],
+				nodes: [transcription({ options: { diarize: true, language: 'en', prompt: 'A call.' } })],
+			});
+			expect(result.failure).toBeUndefined();
+			const [request] = server.requests;
+			expect(request.json).toMatchObject({
+				model: 'openai/whisper-1',
+				language: 'en',
+				prompt: 'A call.',
+				diarize: true,
+			});
+			expect(String(request.json!.audio)).toMatch(/^data:audio\/mpeg;base64,/);
+			expect(request.files![0].bytes.equals(readFileSync(path.join(FIXTURES, 'hello.mp3')))).toBe(
+				true,
+			);
+			expect(result.output('Transcribe')[0].json).toMatchObject({
+				text: 'hello world',
+				segments: [{ speaker: 'speaker_0' }],
+			});
+		});
+
+		it('transcribes the file_id of a previous Speech node, and an https URL', async () => {
+			const result = await runWorkflow({
+				binaryMode,
+				credentials: credentials(),
+				items: [{ json: {} }],
+				nodes: [
+					{
+						name: 'Speech',
+						type: 'audioSpeech',
+						parameters: {
+							model: model('openai/tts-1'),
+							input: 'Hi',
+							voice: 'alloy',
+							responseFormat: 'mp3',
+							options: {},
+						},
+					},
+					transcription({ audioSource: 'fileId', fileId: '={{ $json.file_id }}' }),
+				],
+			});
+			expect(result.failure).toBeUndefined();
+			expect(server.requests[1].json).toEqual({
+				model: 'openai/whisper-1',
+				audio: 'file_speech_1',
+			});
+
+			await runWorkflow({
+				binaryMode,
+				credentials: credentials(),
+				items: [{ json: {} }],
+				nodes: [transcription({ audioSource: 'url', audioUrl: 'https://example.com/episode.mp3' })],
+			});
+			expect(server.requests[2].json).toEqual({
+				model: 'openai/whisper-1',
+				audio: 'https://example.com/episode.mp3',
+			});
+		});
+
+		it('refuses data over 25 MB, plain-http URLs, and translation, before sending', async () => {
+			const big = Buffer.concat([
+				readFileSync(path.join(FIXTURES, 'hello.wav')),
+				Buffer.alloc(25 * 1024 * 1024),
+			]);
+			const result = await runWorkflow({
+				binaryMode,
+				credentials: credentials(),
+				items: [{ binary: { data: { bytes: big, fileName: 'big.wav' } } }, { json: {} }],
+				nodes: [
+					transcription(
+						{
+							audioSource: '={{ $json.source ?? ($binary?.data ? "binary" : "url") }}',
+							audioUrl: 'http://example.com/a.mp3',
+						},
+						true,
+					),
+				],
+			});
+			const items = result.output('Transcribe');
+			expect(items[0].json.error).toMatch(
+				/^The audio is 25\.0 MB; Opper takes data-URI audio up to 25 MB$/,
+			);
+			expect(items[1].json.error).toBe(
+				'Opper reads audio only from https URLs, not "http://example.com/a.mp3"',
+			);
+
+			const translated = await runWorkflow({
+				binaryMode,
+				credentials: credentials(),
+				items: [
+					{ binary: { data: { path: path.join(FIXTURES, 'hello.mp3'), fileName: 'bonjour.mp3' } } },
+				],
+				nodes: [
+					{
+						name: 'Translate',
+						type: 'audioTranslation',
+						continueOnFail: true,
+						parameters: {
+							binaryPropertyName: 'data',
+							model: model('openai/whisper-1'),
+							responseFormat: 'json',
+							options: {},
+						},
+					},
+				],
+			});
+			expect(translated.failure).toBeUndefined();
+			expect(translated.output('Translate')[0].json.error).toMatch(
+				/^Opper has no translation endpoint/,
+			);
+			expect(server.requests).toHaveLength(0);
+		});
+
+		it('lists models from /audio/models with their voices and formats, feeds the dropdowns, and tests the credential there', async () => {
+			const result = await runWorkflow({
+				binaryMode,
+				credentials: credentials(),
+				items: [{ json: {} }],
+				nodes: [
+					{ name: 'Models', type: 'audioModels', parameters: { audioOnly: true, options: {} } },
+				],
+			});
+			expect(result.output('Models').map((i) => i.json)).toEqual([
+				{ id: 'elevenlabs/scribe', kind: 'stt', formats: ['mp3'] },
+				{
+					id: 'openai/tts-1',
+					kind: 'tts',
+					voices: ['alloy', 'nova', 'onyx'],
+					formats: ['mp3', 'wav', 'opus'],
+				},
+				{ id: 'openai/whisper-1', kind: 'stt', formats: ['mp3', 'wav', 'm4a'] },
+			]);
+			const { results } = await listSearch('audioSpeech', 'searchSpeechModels', credentials());
+			expect(results[0]).toEqual({ name: 'openai/tts-1', value: 'openai/tts-1' });
+			await testCredential('audioApi', credentials().audioApi);
+			expect(server.requests.map((r) => r.apiPath)).toEqual([
+				'/audio/models',
+				'/audio/models',
+				'/audio/models',
+			]);
+		});
+
+		it('refuses a file ID or URL for other API styles', async () => {
+			const openai = new OpenAiTestServer();
+			await openai.start();
+			try {
+				const result = await runWorkflow({
+					binaryMode,
+					credentials: { audioApi: { baseUrl: openai.baseUrl, apiKey: 'k' } },
+					items: [{ json: {} }],
+					nodes: [transcription({ audioSource: 'fileId', fileId: 'file_1' }, true)],
+				});
+				expect(result.output('Transcribe')[0].json.error).toBe(
+					'Only the Opper API style reads audio from a file ID or URL',
+				);
+				expect(openai.requests).toHaveLength(0);
+			} finally {
+				await openai.stop();
+			}
+		});
+	},
+);
