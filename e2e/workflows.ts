@@ -216,3 +216,74 @@ export function failingWorkflow(
 		credentialId,
 	);
 }
+
+/** One workflow per API style, each run against that style's simulator. */
+export function styleWorkflows(): WorkflowJson[] {
+	return [
+		workflow(
+			'e2eAzure',
+			'Azure OpenAI deployments',
+			[
+				speechNode('Speak', {
+					model: model('tts-prod'),
+					input: SENTENCES[0],
+					responseFormat: 'wav',
+				}),
+				transcriptionNode('Transcribe', { model: model('whisper-prod'), responseFormat: 'srt' }),
+			],
+			'audioAzure',
+		),
+		workflow(
+			'e2eGateway',
+			'Gateway JSON upload',
+			[
+				speechNode('Speak', { input: SENTENCES[0], responseFormat: 'mp3' }),
+				transcriptionNode('Transcribe', { options: { uploadAs: 'json', language: 'en' } }),
+			],
+			'audioGateway',
+		),
+		workflow(
+			'e2eOpper',
+			'Opper speech then transcription by file_id',
+			[
+				speechNode('Speak', {
+					model: model('openai/tts-1'),
+					input: SENTENCES[0],
+					responseFormat: 'mp3',
+					options: { store: true },
+				}),
+				transcriptionNode('Transcribe', {
+					model: model('openai/whisper-1'),
+					audioSource: 'fileId',
+					fileId: '={{ $json.file_id }}',
+					options: { diarize: true },
+				}),
+				{
+					name: 'Models',
+					type: `${PACKAGE}.audioModels`,
+					parameters: { audioOnly: true, options: {} },
+					after: ['Start'],
+				},
+			],
+			'audioOpper',
+		),
+		workflow(
+			'e2eChat',
+			'Audio Chat with a spoken answer',
+			[
+				speechNode('Speak', { input: SENTENCES[0], responseFormat: 'mp3' }),
+				{
+					name: 'Ask',
+					type: `${PACKAGE}.audioChat`,
+					parameters: {
+						binaryPropertyName: 'data',
+						model: model('gpt-4o-audio-preview'),
+						prompt: 'What is said?',
+						options: { spokenAnswer: true, answerFormat: 'mp3' },
+					},
+				},
+			],
+			'audioChatSim',
+		),
+	];
+}

@@ -22,10 +22,12 @@ import {
 	SENTENCES,
 	SPEECH_FORMATS,
 	sentencesWorkflow,
+	styleWorkflows,
 	subtitlesWorkflow,
 	translationAndModelsWorkflow,
 } from '../../e2e/workflows';
 import { startReferenceServer, type ReferenceServer } from '../../server/reference-server';
+import { OpenAiTestServer } from '../support/openai-server';
 
 jest.setTimeout(10 * 60_000);
 
@@ -63,8 +65,19 @@ const INSTANCES: Array<[N8nMajor, BinaryDataMode, 'all' | 'main']> = N8N_VERSION
 
 let server: ReferenceServer;
 let stoppedBaseUrl: string;
+/** Simulators of the other API styles (test/support), which the real n8n talks to on loopback. */
+const simulators = {
+	azure: new OpenAiTestServer('azure'),
+	gateway: new OpenAiTestServer('gateway'),
+	opper: new OpenAiTestServer('opper'),
+	openai: new OpenAiTestServer('openai'),
+};
 
 beforeAll(async () => {
+	for (const sim of Object.values(simulators)) {
+		await sim.start();
+		sim.apiKey = REF_KEY;
+	}
 	server = await startReferenceServer({ apiKey: REF_KEY });
 	const stopped = await startReferenceServer();
 	stoppedBaseUrl = stopped.baseUrl;
@@ -73,6 +86,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await server?.stop();
+	for (const sim of Object.values(simulators)) await sim.stop();
 	mkdirSync(path.join(ROOT, 'build'), { recursive: true });
 	writeFileSync(path.join(ROOT, 'build/e2e-results.json'), JSON.stringify(measured, null, 2));
 });
@@ -280,4 +294,111 @@ describe.each(INSTANCES)('n8n %s.x, binary data mode %s', (major, binaryMode, sc
 				expect(execution.stdout + execution.stderr).not.toContain(key);
 		},
 	);
+});
+
+describe.each(N8N_VERSIONS)('API styles in n8n %s.x', (major) => {
+	let n8n: N8nInstance;
+	beforeAll(async () => {
+		n8n = new N8nInstance(major, major === 1 ? 'default' : 'filesystem');
+		await n8n.importCredentials([
+			{
+				id: 'audioAzure',
+				name: 'Azure',
+				type: 'audioApi',
+				data: {
+					apiStyle: 'azure',
+					baseUrl: simulators.azure.baseUrl,
+					apiKey: REF_KEY,
+					apiVersion: '2024-10-21',
+				},
+			},
+			{
+				id: 'audioGateway',
+				name: 'Gateway',
+				type: 'audioApi',
+				data: { baseUrl: simulators.gateway.baseUrl, apiKey: REF_KEY },
+			},
+			{
+				id: 'audioOpper',
+				name: 'Opper',
+				type: 'audioApi',
+				data: { apiStyle: 'opper', baseUrl: simulators.opper.baseUrl, apiKey: REF_KEY },
+			},
+			{
+				id: 'audioChatSim',
+				name: 'Chat',
+				type: 'audioApi',
+				data: { baseUrl: simulators.openai.baseUrl, apiKey: REF_KEY },
+			},
+		]);
+		for (const wf of styleWorkflows()) await n8n.importWorkflow(wf);
+	});
+	afterAll(() => n8n?.dispose());
+	beforeEach(() => Object.values(simulators).forEach((sim) => sim.requests.splice(0)));
+	afterEach(() =>
+		Object.values(simulators).forEach((sim) => expect(sim.contractViolations()).toEqual([])),
+	);
+
+	it('Azure OpenAI: speech and transcription go to their deployments with api-version and api-key', async () => {
+		const execution = await n8n.execute('e2eAzure');
+		succeeded(execution);
+		expect(
+			simulators.azure.requests.map((r) => [
+				r.apiPath,
+				r.deployment,
+				r.apiVersion,
+				r.headers['api-key'],
+			]),
+		).toEqual([
+			['/audio/speech', 'tts-prod', '2024-10-21', REF_KEY],
+			['/audio/transcriptions', 'whisper-prod', '2024-10-21', REF_KEY],
+		]);
+		expect(output(execution, 'Transcribe')[0].json.text).toBe('hello world');
+	});
+
+	it('/api/client/v1 gateway: the transcription goes as JSON with base64 audio and request_id comes back', async () => {
+		const execution = await n8n.execute('e2eGateway');
+		succeeded(execution);
+		const [, upload] = simulators.gateway.requests;
+		expect(upload.headers['content-type']).toBe('application/json');
+		expect(upload.files![0].bytes.length).toBe(Number(output(execution, 'Speak')[0].json.bytes));
+		expect(output(execution, 'Transcribe')[0].json).toMatchObject({
+			text: 'hello world',
+			request_id: 'req_gw_2',
+		});
+	});
+
+	it('Opper: speech comes back as JSON audio with a file_id, which the transcription then uses; models list voices', async () => {
+		const execution = await n8n.execute('e2eOpper');
+		succeeded(execution);
+		expect(output(execution, 'Speak')[0].json).toMatchObject({
+			file_id: 'file_speech_1',
+			mimeType: 'audio/mpeg',
+		});
+		expect(
+			simulators.opper.requests.find((r) => r.apiPath === '/audio/transcriptions')?.json,
+		).toEqual({
+			model: 'openai/whisper-1',
+			audio: 'file_speech_1',
+			diarize: true,
+		});
+		expect(output(execution, 'Transcribe')[0].json).toMatchObject({
+			text: 'hello world',
+			segments: [{ speaker: 'speaker_0' }],
+		});
+		expect(output(execution, 'Models').map((m) => m.json.id)).toContain('openai/tts-1');
+	});
+
+	it('Audio Chat: the recording goes as input_audio and the spoken answer comes back as a binary', async () => {
+		const execution = await n8n.execute('e2eChat');
+		succeeded(execution);
+		const [answer] = output(execution, 'Ask');
+		expect(answer.json.text).toBe('The speaker says hello world.');
+		expect(answer.binary?.answer).toMatchObject({ mimeType: 'audio/mpeg', fileName: 'answer.mp3' });
+		const chat = simulators.openai.requests.find((r) => r.apiPath === '/chat/completions');
+		expect(chat?.json).toMatchObject({
+			model: 'gpt-4o-audio-preview',
+			modalities: ['text', 'audio'],
+		});
+	});
 });
