@@ -27,6 +27,8 @@ export class NotAudioError extends Error {}
 /** Audio read from a speech reply, with whatever else the provider said about it. */
 export interface SpeechReply {
 	audio: Buffer;
+	/** The MIME type the provider stated for the audio (Opper's `audio.mime_type`), if any. */
+	mimeType?: string;
 	/** Fields for the output item: `usage`, and Opper's `file_id` and `url`. */
 	details: Record<string, unknown>;
 }

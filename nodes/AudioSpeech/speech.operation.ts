@@ -230,14 +230,15 @@ export async function execute(
 
 	let audio: Buffer;
 	let details: Record<string, unknown>;
+	let statedMimeType: string | undefined;
 	try {
 		// Streams (asked for or not) and Opper's JSON replies are read into audio; an event
 		// stream or an error page is never stored as if it were audio.
-		({ audio, details } = readSpeechReply(
-			style,
-			String(reply.headers['content-type'] ?? ''),
-			reply.body,
-		));
+		({
+			audio,
+			details,
+			mimeType: statedMimeType,
+		} = readSpeechReply(style, String(reply.headers['content-type'] ?? ''), reply.body));
 	} catch (error) {
 		throw new NodeOperationError(this.getNode(), (error as Error).message, {
 			itemIndex,
@@ -248,7 +249,8 @@ export async function execute(
 		});
 	}
 
-	const { extension, mimeType } = speechFormatInfo(format);
+	const { extension, mimeType: formatMimeType } = speechFormatInfo(format);
+	const mimeType = statedMimeType ?? formatMimeType;
 	const fileName = `${String(options.fileName || 'speech').replace(/\.[A-Za-z0-9]+$/, '')}.${extension}`;
 	const binary = await this.helpers.prepareBinaryData(audio, fileName, mimeType);
 	return {
