@@ -127,6 +127,10 @@ export function providerErrorHint(error: ProviderError): string | undefined {
 	if (error.code === 'audio_requires_payg') {
 		return 'This provider serves audio only to pay-as-you-go keys: create a PAYG API key and put it in the Audio API credential.';
 	}
+	// Apertis (seed 003, "Common Errors"): "Invalid file format" → "Convert to MP3/WAV".
+	if (error.code === 'invalid_file_format' || /invalid file format/i.test(error.message)) {
+		return 'Convert the audio to mp3 or wav first (for example with ffmpeg or a Convert node), then send it again.';
+	}
 	switch (error.status) {
 		case 401:
 			return 'Check the API Key in the Audio API credential.';

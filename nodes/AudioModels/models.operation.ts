@@ -29,7 +29,8 @@ export const properties: INodeProperties[] = [
 
 /**
  * Lists the provider's models with `GET /models`: one output item per model, with `id`,
- * `owned_by`, `created` (Unix seconds) and `kind` (`tts`, `stt` or `other`, inferred from the ID).
+ * `owned_by`, `created` (Unix seconds), `kind` (`tts`, `stt`, `chat` or `other`), Opper's `voices`
+ * and `formats`, and `request_id` when the provider gave one.
  *
  * @throws NodeApiError when the provider refuses; NodeOperationError when the reply is not a list.
  */
@@ -39,8 +40,8 @@ export async function execute(
 ): Promise<INodeExecutionData[]> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const audioOnly = this.getNodeParameter('audioOnly', itemIndex, true) as boolean;
-	const models = await listModels.call(this, retryOptions(options), itemIndex);
+	const { models, requestId } = await listModels.call(this, retryOptions(options), itemIndex);
 	return models
 		.filter((model) => !audioOnly || model.kind !== 'other')
-		.map((model) => ({ json: { ...model } }));
+		.map((model) => ({ json: { ...model, ...(requestId ? { request_id: requestId } : {}) } }));
 }

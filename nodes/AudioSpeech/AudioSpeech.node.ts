@@ -30,6 +30,7 @@ export class AudioSpeech implements INodeType {
 
 	methods = {
 		listSearch: { searchSpeechModels: searchModels('tts') },
+		loadOptions: { getVoices: speech.getVoices },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -1,8 +1,10 @@
 import type {
 	IDataObject,
 	IExecuteFunctions,
+	ILoadOptionsFunctions,
 	INodeExecutionData,
 	INodeProperties,
+	INodePropertyOptions,
 } from 'n8n-workflow';
 import { NodeOperationError, jsonParse } from 'n8n-workflow';
 
@@ -10,6 +12,7 @@ import { SPEECH_FORMATS, speechFormatInfo, type SpeechFormat } from '../../lib/a
 import { BUILT_IN_VOICES, RequestParameterError } from '../../lib/openai/requests';
 import { NotAudioError, readSpeechReply, speechRequestBody } from '../../lib/providers/speech';
 import { getModel, modelProperty, requestOptions, retryOptions } from '../shared/descriptions';
+import { listModels } from '../shared/models';
 import { apiStyle, audioApiRequest } from '../shared/transport';
 
 const CUSTOM_VOICE_ID = '__customVoiceId';
@@ -41,30 +44,13 @@ export const properties: INodeProperties[] = [
 		description: 'The text to speak, at most 4,096 characters',
 	},
 	{
-		displayName: 'Voice',
+		displayName: 'Voice Name or ID',
 		name: 'voice',
 		type: 'options',
-		// The options are generated from BUILT_IN_VOICES, which the rule cannot read.
-		// eslint-disable-next-line n8n-nodes-base/node-param-default-wrong-for-options
+		typeOptions: { loadOptionsMethod: 'getVoices', loadOptionsDependsOn: ['model.value'] },
 		default: 'alloy',
-		description: 'The voice to speak with',
-		options: [
-			...BUILT_IN_VOICES.map((voice) => ({
-				name: voice.charAt(0).toUpperCase() + voice.slice(1),
-				value: voice,
-			})),
-			{
-				name: 'Custom Voice ID',
-				value: CUSTOM_VOICE_ID,
-				description:
-					'The ID of a custom voice made with the provider, sent as an object with an ID',
-			},
-			{
-				name: 'Other Voice Name',
-				value: OTHER_VOICE_NAME,
-				description: 'A voice name the provider knows, e.g. af_bella on Kokoro',
-			},
-		],
+		description:
+			'The voice to speak with. Opper lists the voices of the chosen model; other providers get OpenAI\'s built-in voices. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 	},
 	{
 		displayName: 'Custom Voice ID',
@@ -164,6 +150,43 @@ export const properties: INodeProperties[] = [
 		],
 	},
 ];
+
+const titleCase = (voice: string) => voice.charAt(0).toUpperCase() + voice.slice(1);
+
+/**
+ * The loadOptions method of the `voice` parameter. Opper (seed 000, `GET /v3/audio/models`)
+ * declares each model's voices and validates the voice against them, so its list is the chosen
+ * model's voices (or every speech model's, before a model is chosen). Other styles have no voice
+ * listing, so OpenAI's built-in voices are offered. Custom Voice ID and Other Voice Name always
+ * follow.
+ *
+ * @throws NodeApiError when Opper refuses the model listing.
+ */
+export async function getVoices(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+	let voices: readonly string[] = BUILT_IN_VOICES;
+	if ((await apiStyle(this)) === 'opper') {
+		const chosen = String(this.getCurrentNodeParameter('model', { extractValue: true }) ?? '');
+		const { models } = await listModels.call(this);
+		const model = models.find((m) => m.id === chosen);
+		const declared = model
+			? (model.voices ?? [])
+			: models.filter((m) => m.kind === 'tts').flatMap((m) => m.voices ?? []);
+		if (declared.length > 0) voices = [...new Set(declared)];
+	}
+	return [
+		...voices.map((voice) => ({ name: titleCase(voice), value: voice })),
+		{
+			name: 'Custom Voice ID',
+			value: CUSTOM_VOICE_ID,
+			description: 'The ID of a custom voice made with the provider, sent as an object with an ID',
+		},
+		{
+			name: 'Other Voice Name',
+			value: OTHER_VOICE_NAME,
+			description: 'A voice name the provider knows, e.g. af_bella on Kokoro',
+		},
+	];
+}
 
 function voiceOf(ctx: IExecuteFunctions, itemIndex: number): string | { id: string } {
 	const voice = ctx.getNodeParameter('voice', itemIndex) as string;

@@ -5,17 +5,24 @@ import { readModelList, type ModelInfo, type ModelKind } from '../../lib/openai/
 import { readOpperModels } from '../../lib/providers/opper';
 import { apiStyle, audioApiRequest, type RetryOptions } from './transport';
 
+/** A provider's model list, with the request ID the provider gave the listing (if any). */
+export interface ModelList {
+	models: Array<ModelInfo & { voices?: string[]; formats?: string[] }>;
+	requestId?: string;
+}
+
 /**
  * Fetches the provider's models from `GET /models` (Opper: `GET /audio/models`, with each
  * model's voices and formats).
  *
+ * @returns the models, and `requestId` from `X-Request-Id` or a `request_id` body field.
  * @throws NodeApiError when the provider refuses; NodeOperationError when the reply is not a model list.
  */
 export async function listModels(
 	this: IExecuteFunctions | ILoadOptionsFunctions,
 	options?: RetryOptions,
 	itemIndex?: number,
-): Promise<ModelInfo[]> {
+): Promise<ModelList> {
 	const response = await audioApiRequest.call(
 		this,
 		{ method: 'GET', operation: 'models' },
@@ -25,7 +32,11 @@ export async function listModels(
 	const opper = (await apiStyle(this)) === 'opper';
 	try {
 		const body: unknown = JSON.parse(response.body.toString('utf8'));
-		return opper ? readOpperModels(body) : readModelList(body);
+		const models = opper ? readOpperModels(body) : readModelList(body);
+		const bodyRequestId = (body as { request_id?: unknown } | null)?.request_id;
+		const requestId =
+			(typeof bodyRequestId === 'string' ? bodyRequestId : undefined) ?? response.requestId;
+		return { models, ...(requestId ? { requestId } : {}) };
 	} catch (error) {
 		throw new NodeOperationError(
 			this.getNode(),
@@ -50,7 +61,7 @@ export function searchModels(kind: ModelKind) {
 	): Promise<INodeListSearchResult> {
 		// Azure routes by deployment name, which its data plane cannot list: type it in By ID.
 		if ((await apiStyle(this)) === 'azure') return { results: [] };
-		const models = await listModels.call(this);
+		const { models } = await listModels.call(this);
 		const needle = (filter ?? '').toLowerCase();
 		const matching = models.filter((m) => m.id.toLowerCase().includes(needle));
 		const ordered = [

@@ -99,7 +99,8 @@ async function transcriptItem(
 		});
 	}
 
-	const requestId = reply.requestId ?? (transcript.reply?.request_id as string | undefined);
+	// The body's request_id is what the gateway documents (seed 002); the header is the fallback.
+	const requestId = (transcript.reply?.request_id as string | undefined) ?? reply.requestId;
 	const json: IDataObject = {
 		...(transcript.reply as IDataObject | undefined),
 		text: transcript.text,

@@ -1,5 +1,6 @@
 import { OpenAiTestServer } from '../support/openai-server';
-import { listSearch, testCredential } from '../support/engine';
+import { listSearch, loadOptions, testCredential } from '../support/engine';
+import { BUILT_IN_VOICES } from '../../lib/openai/requests';
 
 describe('Audio API credential', () => {
 	const server = new OpenAiTestServer();
@@ -80,5 +81,19 @@ describe('model dropdowns', () => {
 			'WHISP',
 		);
 		expect(filtered.results).toEqual([{ name: 'whisper-1', value: 'whisper-1' }]);
+	});
+
+	it('offers the built-in voices without asking a non-Opper provider', async () => {
+		const before = server.requests.length;
+		const voices = await loadOptions('audioSpeech', 'getVoices', credentials(), {
+			model: { __rl: true, mode: 'id', value: 'tts-1' },
+		});
+		expect(voices.map((v) => v.value)).toEqual([
+			...BUILT_IN_VOICES,
+			'__customVoiceId',
+			'__otherVoiceName',
+		]);
+		expect(voices[0].name).toBe('Alloy');
+		expect(server.requests).toHaveLength(before);
 	});
 });

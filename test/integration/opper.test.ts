@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { FIXTURES, OpenAiTestServer } from '../support/openai-server';
-import { listSearch, runWorkflow, testCredential, type BinaryMode } from '../support/engine';
+import {
+	listSearch,
+	loadOptions,
+	runWorkflow,
+	testCredential,
+	type BinaryMode,
+} from '../support/engine';
 
 const model = (value: string) => ({ __rl: true, mode: 'id', value });
 const transcription = (parameters: Record<string, unknown>, continueOnFail = false) => ({
@@ -209,19 +215,36 @@ describe.each<BinaryMode>(['default', 'filesystem'])(
 				],
 			});
 			expect(result.output('Models').map((i) => i.json)).toEqual([
-				{ id: 'elevenlabs/scribe', kind: 'stt', formats: ['mp3'] },
+				{ id: 'elevenlabs/scribe', kind: 'stt', formats: ['mp3'], request_id: 'req_1' },
 				{
 					id: 'openai/tts-1',
 					kind: 'tts',
 					voices: ['alloy', 'nova', 'onyx'],
 					formats: ['mp3', 'wav', 'opus'],
+					request_id: 'req_1',
 				},
-				{ id: 'openai/whisper-1', kind: 'stt', formats: ['mp3', 'wav', 'm4a'] },
+				{
+					id: 'openai/whisper-1',
+					kind: 'stt',
+					formats: ['mp3', 'wav', 'm4a'],
+					request_id: 'req_1',
+				},
 			]);
 			const { results } = await listSearch('audioSpeech', 'searchSpeechModels', credentials());
 			expect(results[0]).toEqual({ name: 'openai/tts-1', value: 'openai/tts-1' });
+			const voices = await loadOptions('audioSpeech', 'getVoices', credentials(), {
+				model: { __rl: true, mode: 'list', value: 'openai/tts-1' },
+			});
+			expect(voices.map((v) => v.value)).toEqual([
+				'alloy',
+				'nova',
+				'onyx',
+				'__customVoiceId',
+				'__otherVoiceName',
+			]);
 			await testCredential('audioApi', credentials().audioApi);
 			expect(server.requests.map((r) => r.apiPath)).toEqual([
+				'/audio/models',
 				'/audio/models',
 				'/audio/models',
 				'/audio/models',

@@ -341,10 +341,34 @@ describe('Audio Models', () => {
 		});
 		const items = result.output('Models');
 		expect(items.map((i) => i.json)).toEqual([
-			{ id: 'gpt-4o-mini-tts', owned_by: 'system', created: 1742403959, kind: 'tts' },
-			{ id: 'gpt-4o-transcribe', owned_by: 'system', created: 1742068463, kind: 'stt' },
-			{ id: 'tts-1', owned_by: 'openai-internal', created: 1681940951, kind: 'tts' },
-			{ id: 'whisper-1', owned_by: 'openai-internal', created: 1677532384, kind: 'stt' },
+			{
+				id: 'gpt-4o-mini-tts',
+				owned_by: 'system',
+				created: 1742403959,
+				kind: 'tts',
+				request_id: 'req_1',
+			},
+			{
+				id: 'gpt-4o-transcribe',
+				owned_by: 'system',
+				created: 1742068463,
+				kind: 'stt',
+				request_id: 'req_1',
+			},
+			{
+				id: 'tts-1',
+				owned_by: 'openai-internal',
+				created: 1681940951,
+				kind: 'tts',
+				request_id: 'req_1',
+			},
+			{
+				id: 'whisper-1',
+				owned_by: 'openai-internal',
+				created: 1677532384,
+				kind: 'stt',
+				request_id: 'req_1',
+			},
 		]);
 		expect(items.every((i) => JSON.stringify(i.pairedItem) === '{"item":0}')).toBe(true);
 	});

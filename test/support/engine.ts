@@ -24,7 +24,9 @@ import type {
 	IExecuteFunctions,
 	IHttpRequestOptions,
 	INodeExecutionData,
+	INodeParameters,
 	INodeProperties,
+	INodePropertyOptions,
 	INodeType,
 	INodeTypes,
 	IRun,
@@ -403,14 +405,18 @@ export async function runWorkflow(options: {
 	};
 }
 
-function singleNodeWorkflow(nodeType: string, types: Record<string, INodeType>) {
+function singleNodeWorkflow(
+	nodeType: string,
+	types: Record<string, INodeType>,
+	parameters: INodeParameters = {},
+) {
 	const node: INode = {
 		id: 'solo',
 		name: 'Solo',
 		type: nodeType,
 		typeVersion: 1,
 		position: [0, 0],
-		parameters: {},
+		parameters,
 		credentials: { audioApi: { id: '1', name: 'Audio API' } },
 	};
 	const workflow = new Workflow({
@@ -446,6 +452,35 @@ export async function listSearch(
 	const search = type.methods?.listSearch?.[method];
 	if (!search) throw new Error(`${nodeType} has no listSearch method ${method}`);
 	return await search.call(context, filter);
+}
+
+/**
+ * Runs a node's loadOptions method the way the editor fills an options dropdown: through
+ * n8n-core's LoadOptionsContext, with the node's other parameters set to `parameters`.
+ */
+export async function loadOptions(
+	nodeType: string,
+	method: string,
+	credentials: Record<string, ICredentialDataDecryptedObject>,
+	parameters: INodeParameters = {},
+): Promise<INodePropertyOptions[]> {
+	await useBinaryMode('default');
+	const pkg = loadPackage();
+	const type = pkg.nodes[`${PACKAGE_NAME}.${nodeType}`];
+	const { node, workflow } = singleNodeWorkflow(
+		`${PACKAGE_NAME}.${nodeType}`,
+		pkg.nodes,
+		parameters,
+	);
+	const context = new LoadOptionsContext(
+		workflow,
+		node,
+		createAdditionalData(new CredentialsHelper(pkg.credentials, credentials)),
+		'parameters.voice',
+	);
+	const load = type.methods?.loadOptions?.[method];
+	if (!load) throw new Error(`${nodeType} has no loadOptions method ${method}`);
+	return await load.call(context);
 }
 
 /**
