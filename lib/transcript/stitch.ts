@@ -1,0 +1,137 @@
+/**
+ * Joining the transcripts of consecutive audio chunks into one transcript of the whole file.
+ * No n8n imports.
+ */
+import { formatSubtitles, type Cue } from './subtitles';
+import type { Transcript, TranscriptFormat } from './transcript';
+
+/** A chunk's transcript and where the chunk starts in the whole file, in seconds. */
+export interface ChunkTranscript {
+	transcript: Transcript;
+	/** Start of the chunk in the whole file, in seconds. */
+	start: number;
+	/** End of the chunk in the whole file, in seconds. */
+	end: number;
+}
+
+type Timed = { start?: unknown; end?: unknown; [key: string]: unknown };
+
+function shifted<T extends Timed>(entry: T, offset: number): T {
+	const out: Timed = { ...entry };
+	if (typeof entry.start === 'number') out.start = round(entry.start + offset);
+	if (typeof entry.end === 'number') out.end = round(entry.end + offset);
+	return out as T;
+}
+
+const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
+
+function joinText(parts: string[]): string {
+	return parts
+		.map((part) => part.trim())
+		.filter((part) => part.length > 0)
+		.join(' ');
+}
+
+/**
+ * Stitches chunk transcripts, in order, into one.
+ *
+ * - `text`: the chunks' texts joined with a space.
+ * - `verbose_json`: `segments` and `words` shifted by each chunk's start and renumbered (`id`,
+ *   and `seek` dropped as it points into a chunk); `duration` summed; other fields from the first
+ *   chunk.
+ * - `diarized_json`: `segments` shifted and renumbered, `speaker` labels kept as each chunk named
+ *   them: a provider labels speakers per request, so "A" in one chunk need not be "A" in the next.
+ *   Each segment gets `chunk` (0-based) so that the caller can tell.
+ * - `srt` and `vtt`: cues shifted, renumbered and written back as one file.
+ * - `json`: `text` joined; `usage` and `logprobs` concatenated or summed where numeric.
+ *
+ * @param format the `response_format` all chunks were asked for.
+ * @param parts the chunks' transcripts in order, with their start times in seconds.
+ * @returns the whole transcript in the same shape {@link readTranscript} gives.
+ */
+export function stitchTranscripts(format: TranscriptFormat, parts: ChunkTranscript[]): Transcript {
+	const text = joinText(parts.map((p) => p.transcript.text));
+	if (format === 'srt' || format === 'vtt') {
+		const cues: Cue[] = [];
+		for (const part of parts) {
+			for (const cue of part.transcript.cues ?? []) {
+				cues.push({
+					index: cues.length + 1,
+					text: cue.text,
+					start: round(cue.start + part.start),
+					end: round(cue.end + part.start),
+				});
+			}
+		}
+		return { text, cues, subtitles: formatSubtitles(cues, format) };
+	}
+	if (format === 'text') return { text };
+
+	const replies = parts.map((p) => p.transcript.reply ?? {});
+	const reply: Record<string, unknown> = { ...replies[0], text };
+	const segments: Timed[] = [];
+	const words: Timed[] = [];
+	const logprobs: unknown[] = [];
+	let duration = 0;
+	let hasDuration = false;
+	parts.forEach((part, chunk) => {
+		const r = replies[chunk];
+		for (const segment of (r.segments as Timed[] | undefined) ?? []) {
+			const { seek: _seek, ...rest } = shifted(segment, part.start);
+			segments.push({
+				...rest,
+				id: segments.length,
+				...(format === 'diarized_json' ? { chunk } : {}),
+			});
+		}
+		for (const word of (r.words as Timed[] | undefined) ?? [])
+			words.push(shifted(word, part.start));
+		if (Array.isArray(r.logprobs)) logprobs.push(...(r.logprobs as unknown[]));
+		if (typeof r.duration === 'number') {
+			duration += r.duration;
+			hasDuration = true;
+		} else {
+			duration += part.end - part.start;
+		}
+	});
+	if (replies.some((r) => Array.isArray(r.segments))) reply.segments = segments;
+	if (replies.some((r) => Array.isArray(r.words))) reply.words = words;
+	if (replies.some((r) => Array.isArray(r.logprobs))) reply.logprobs = logprobs;
+	if (hasDuration) reply.duration = round(duration);
+	const usage = sumUsage(replies.map((r) => r.usage));
+	if (usage) reply.usage = usage;
+	delete reply.request_id;
+	return { text, reply };
+}
+
+/** Sums numeric fields of `usage` objects (tokens, seconds); `undefined` when none has usage. */
+function sumUsage(usages: unknown[]): Record<string, unknown> | undefined {
+	const objects = usages.filter(
+		(u): u is Record<string, unknown> => typeof u === 'object' && u !== null,
+	);
+	if (objects.length === 0) return undefined;
+	const total: Record<string, unknown> = { ...objects[0] };
+	for (const usage of objects.slice(1)) {
+		for (const [key, value] of Object.entries(usage)) {
+			if (typeof value === 'number' && typeof total[key] === 'number') {
+				total[key] = (total[key] as number) + value;
+			}
+		}
+	}
+	return total;
+}
+
+/**
+ * The last words of a transcript, for the `prompt` of the next chunk (OpenAI: "the prompt should
+ * match the audio language" and only its final 224 tokens are used).
+ *
+ * @param text the transcript so far.
+ * @param maxChars longest tail in characters; cut at a word boundary. Default 800.
+ */
+export function promptTail(text: string, maxChars = 800): string {
+	const trimmed = text.trim();
+	if (trimmed.length <= maxChars) return trimmed;
+	const tail = trimmed.slice(trimmed.length - maxChars);
+	const space = tail.indexOf(' ');
+	return space >= 0 ? tail.slice(space + 1) : tail;
+}
