@@ -1,7 +1,7 @@
 /**
  * Runs the reference speech server until interrupted.
  *
- *   node build/server/main.js [--port N] [--api-key KEY] [--mp3-bitrate 128k]
+ *   node build/server/main.js [--port N] [--api-key KEY] [--mp3-bitrate 128k] [--max-upload-bytes N]
  *
  * Prints `listening <base URL>` once ready, then one line per request.
  */
@@ -17,6 +17,7 @@ startReferenceServer({
 	port: Number(flag('port') ?? 0),
 	apiKey: flag('api-key'),
 	mp3Bitrate: flag('mp3-bitrate'),
+	maxUploadBytes: flag('max-upload-bytes') ? Number(flag('max-upload-bytes')) : undefined,
 	log: (line) => console.log(line),
 })
 	.then((server) => {

@@ -21,6 +21,11 @@ export interface ReferenceServerOptions {
 	port?: number;
 	/** When set, requests must carry `Authorization: Bearer <apiKey>`. */
 	apiKey?: string;
+	/**
+	 * Largest upload accepted, in bytes; larger ones get OpenAI's 413. Default 25 MB
+	 * (26,214,400 bytes), OpenAI's limit.
+	 */
+	maxUploadBytes?: number;
 	/** mp3 bitrate for speech, e.g. `128k` (default 64k). */
 	mp3Bitrate?: string;
 	/** Receives one line per request and warnings. */
@@ -62,11 +67,12 @@ interface Upload {
 	file?: { name: string; type: string; bytes: Buffer };
 }
 
-async function readMultipart(req: http.IncomingMessage): Promise<Upload> {
+async function readMultipart(req: http.IncomingMessage, maxBytes: number): Promise<Upload> {
 	return await new Promise((resolve, reject) => {
 		const fields: Record<string, string | string[]> = {};
 		let file: Upload['file'];
-		const parser = busboy({ headers: req.headers, limits: { fileSize: 512 * 1024 * 1024 } });
+		let tooLarge = false;
+		const parser = busboy({ headers: req.headers, limits: { fileSize: maxBytes } });
 		parser.on('field', (name, value) => {
 			if (name.endsWith('[]')) {
 				const key = name.slice(0, -2);
@@ -75,6 +81,7 @@ async function readMultipart(req: http.IncomingMessage): Promise<Upload> {
 		});
 		parser.on('file', (_field, stream, info) => {
 			const chunks: Buffer[] = [];
+			stream.on('limit', () => (tooLarge = true));
 			stream.on('data', (chunk: Buffer) => chunks.push(chunk));
 			stream.on(
 				'end',
@@ -82,7 +89,19 @@ async function readMultipart(req: http.IncomingMessage): Promise<Upload> {
 					(file = { name: info.filename ?? '', type: info.mimeType, bytes: Buffer.concat(chunks) }),
 			);
 		});
-		parser.on('close', () => resolve({ fields, file }));
+		parser.on('close', () =>
+			tooLarge
+				? reject(
+						new HttpError(
+							413,
+							`Maximum content size limit (${maxBytes}) exceeded.`,
+							'file_too_large',
+							'invalid_request_error',
+							'file',
+						),
+					)
+				: resolve({ fields, file }),
+		);
 		parser.on('error', reject);
 		req.pipe(parser);
 	});
@@ -228,7 +247,7 @@ export async function startReferenceServer(
 			method === 'POST' &&
 			(apiPath === '/audio/transcriptions' || apiPath === '/audio/translations')
 		) {
-			const upload = await readMultipart(req);
+			const upload = await readMultipart(req, options.maxUploadBytes ?? 25 * 1024 * 1024);
 			const contractBody = {
 				...upload.fields,
 				...(upload.file ? { file: `<${upload.file.bytes.length} bytes>` } : {}),

@@ -7,7 +7,11 @@
 // Chunks go to temporary files so that memory stays flat on 150 MB inputs and each chunk can be
 // re-read for a retry; n8n's binary store cannot rewrite a WAV header once the cut is known.
 // eslint-disable-next-line @n8n/community-nodes/no-restricted-imports
-import { open, type FileHandle } from 'node:fs/promises';
+import { createReadStream, type ReadStream } from 'node:fs';
+// eslint-disable-next-line @n8n/community-nodes/no-restricted-imports
+import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+// eslint-disable-next-line @n8n/community-nodes/no-restricted-imports
+import { tmpdir } from 'node:os';
 // eslint-disable-next-line @n8n/community-nodes/no-restricted-imports
 import path from 'node:path';
 
@@ -339,4 +343,18 @@ class FrameSplitter extends Splitter {
 		if (this.chunks.length === 0) throw new FrameError('No audio frames were found');
 		return this.chunks;
 	}
+}
+
+/**
+ * Makes a private temporary directory for chunk files, and returns it with a function that
+ * removes it and everything in it (never throws).
+ */
+export async function chunkDirectory(): Promise<{ path: string; remove: () => Promise<void> }> {
+	const dir = await mkdtemp(path.join(tmpdir(), 'n8n-audio-chunks-'));
+	return { path: dir, remove: async () => await rm(dir, { recursive: true, force: true }) };
+}
+
+/** Opens a chunk's file for reading; each call gives a fresh stream, so a retry can re-send it. */
+export function openChunk(chunk: AudioChunk): ReadStream {
+	return createReadStream(chunk.path);
 }

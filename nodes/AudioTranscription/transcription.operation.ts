@@ -14,7 +14,12 @@ import {
 	modelProperty,
 	requestOptions,
 } from '../shared/descriptions';
-import { subtitleFileOptions, transcribe, uploadAsOption } from '../shared/transcribe';
+import {
+	subtitleFileOptions,
+	transcribe,
+	uploadAsOption,
+	chunkOptions,
+} from '../shared/transcribe';
 import { binaryAsDataUrl, readAudioInput } from '../shared/upload';
 
 export const properties: INodeProperties[] = [
@@ -194,6 +199,7 @@ export const properties: INodeProperties[] = [
 			},
 			...subtitleFileOptions,
 			uploadAsOption,
+			...chunkOptions,
 			{
 				displayName: 'Temperature',
 				name: 'temperature',

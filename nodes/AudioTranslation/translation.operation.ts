@@ -13,7 +13,12 @@ import {
 	modelProperty,
 	requestOptions,
 } from '../shared/descriptions';
-import { subtitleFileOptions, transcribe, uploadAsOption } from '../shared/transcribe';
+import {
+	subtitleFileOptions,
+	transcribe,
+	uploadAsOption,
+	chunkOptions,
+} from '../shared/transcribe';
 import { readAudioInput } from '../shared/upload';
 
 export const properties: INodeProperties[] = [
@@ -61,6 +66,7 @@ export const properties: INodeProperties[] = [
 			},
 			...subtitleFileOptions,
 			uploadAsOption,
+			...chunkOptions,
 			{
 				displayName: 'Temperature',
 				name: 'temperature',

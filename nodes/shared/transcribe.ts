@@ -19,6 +19,16 @@ import { apiStyle, audioApiRequest } from './transport';
 import { opperTranscriptionBody, type OpperAudioSource } from '../../lib/providers/opper';
 import type { ApiStyle } from '../../lib/providers/style';
 import { retryOptions } from './descriptions';
+import { mapConcurrent } from '../../lib/concurrency';
+import {
+	chunkDirectory,
+	openChunk,
+	splitAudio,
+	SplitError,
+	type AudioChunk,
+} from '../../lib/audio/split';
+import { promptTail, stitchTranscripts } from '../../lib/transcript/stitch';
+import { formatTimestamp } from '../../lib/transcript/subtitles';
 import { multipartBody, readAll, type AudioUpload } from './upload';
 
 const SUBTITLE_MIME = { srt: 'application/x-subrip', vtt: 'text/vtt' } as const;
@@ -45,6 +55,56 @@ export const uploadAsOption: INodeProperties = {
 	],
 };
 
+/**
+ * Options of the transcription and translation nodes for files over the upload limit, in the
+ * collection's alphabetical places: Chunk Concurrency, Keep Context Between Chunks, Max Upload
+ * Size (MB), When Over Max Upload Size.
+ */
+export const chunkOptions: INodeProperties[] = [
+	{
+		displayName: 'Chunk Concurrency',
+		name: 'chunkConcurrency',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 16 },
+		default: 4,
+		description:
+			'How many chunks of a split file to upload at once. Each chunk is retried on its own.',
+	},
+	{
+		displayName: 'Keep Context Between Chunks',
+		name: 'keepContext',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to send the chunks of a split file one after another, each with the end of the transcript so far as its prompt. Slower, but names and spellings carry over the cuts.',
+	},
+	{
+		displayName: 'Max Upload Size (MB)',
+		name: 'maxUploadMb',
+		type: 'number',
+		typeOptions: { minValue: 0.1, numberPrecision: 1 },
+		default: 25,
+		description:
+			"The provider's upload limit in megabytes (1 MB = 1,000,000 bytes). OpenAI and most gateways take 25 MB.",
+	},
+	{
+		displayName: 'When Over Max Upload Size',
+		name: 'oversize',
+		type: 'options',
+		default: 'split',
+		description: 'What to do with an audio file larger than Max Upload Size',
+		options: [
+			{
+				name: 'Split Into Chunks',
+				value: 'split',
+				description:
+					'Cut WAV, MP3 or AAC inside the file (no re-encoding), transcribe the chunks and stitch the transcripts',
+			},
+			{ name: 'Fail', value: 'fail', description: 'Fail the item with an error' },
+		],
+	},
+];
+
 /** Options of the transcription and translation nodes about subtitle files. */
 export const subtitleFileOptions: INodeProperties[] = [
 	{
@@ -66,28 +126,21 @@ export const subtitleFileOptions: INodeProperties[] = [
 ];
 
 /**
- * Turns a transcription or translation reply into an output item.
- *
- * JSON: `text` always; every field of a JSON reply (`language`, `duration`, `segments`, `words`,
- * `logprobs`, `usage`, ...); `subtitles` (the file's text) and `cues` for srt and vtt; `model`,
- * `response_format` and `request_id` when the provider gave one. Binary: the subtitle file when
- * `subtitlesAsFile` is set, named after the audio file.
+ * Reads a transcription or translation reply, streamed (asked for or not) or whole.
  *
  * @throws NodeOperationError when the reply does not match `response_format`.
  */
-async function transcriptItem(
+function readReply(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	reply: ApiResponse,
-	request: { model: string; format: TranscriptFormat; audioFileName: string },
-	options: IDataObject,
-): Promise<INodeExecutionData> {
+	format: TranscriptFormat,
+): Transcript {
 	let transcript: Transcript;
 	try {
-		// Streamed replies (asked for, or sent unasked) are read the same way.
 		transcript = isEventStream(reply.headers['content-type'])
 			? { text: '', reply: assembleTranscriptStream(reply.body.toString('utf8')) }
-			: readTranscript(request.format, reply.body.toString('utf8'));
+			: readTranscript(format, reply.body.toString('utf8'));
 		if (transcript.reply && !transcript.text) transcript.text = String(transcript.reply.text ?? '');
 	} catch (error) {
 		const streamed = error instanceof StreamError;
@@ -95,12 +148,30 @@ async function transcriptItem(
 			itemIndex,
 			description: streamed
 				? undefined
-				: `The provider ignored response_format "${request.format}". Pick a format this model supports (gpt-4o models answer only json or text).`,
+				: `The provider ignored response_format "${format}". Pick a format this model supports (gpt-4o models answer only json or text).`,
 		});
 	}
-
 	// The body's request_id is what the gateway documents (seed 002); the header is the fallback.
 	const requestId = (transcript.reply?.request_id as string | undefined) ?? reply.requestId;
+	if (requestId) transcript.reply = { ...transcript.reply, request_id: requestId };
+	return transcript;
+}
+
+/**
+ * Turns a transcript into an output item.
+ *
+ * JSON: `text` always; every field of a JSON reply (`language`, `duration`, `segments`, `words`,
+ * `logprobs`, `usage`, ...); `subtitles` (the file's text) and `cues` for srt and vtt; `model`,
+ * `response_format` and `request_id` when the provider gave one; `chunks` for a split file.
+ * Binary: the subtitle file when `subtitlesAsFile` is set, named after the audio file.
+ */
+async function transcriptItem(
+	ctx: IExecuteFunctions,
+	transcript: Transcript,
+	request: { model: string; format: TranscriptFormat; audioFileName: string },
+	options: IDataObject,
+	extra: IDataObject = {},
+): Promise<INodeExecutionData> {
 	const json: IDataObject = {
 		...(transcript.reply as IDataObject | undefined),
 		text: transcript.text,
@@ -109,7 +180,7 @@ async function transcriptItem(
 			: {}),
 		model: request.model,
 		response_format: request.format,
-		...(requestId ? { request_id: requestId } : {}),
+		...extra,
 	};
 
 	const item: INodeExecutionData = { json };
@@ -180,30 +251,23 @@ async function requestBody(
 	return { multipart: async () => await multipartBody(upload, fields) };
 }
 
-/**
- * Sends audio to `POST /audio/transcriptions` or `/audio/translations` in the credential's API
- * style (multipart, JSON with base64 audio, or Opper's JSON with a data-URI, file_id or URL) and
- * turns the reply into an output item (see {@link transcriptItem} for its shape).
- *
- * @param request.fields the form fields besides `file`, from `transcriptionFields`.
- * @param request.remote for Opper without a binary: the file_id or URL to transcribe.
- * @throws NodeApiError when the provider refuses; NodeOperationError when the audio cannot be
- *   sent this way or the reply does not match `response_format`.
- */
-export async function transcribe(
+type TranscribeRequest = {
+	endpoint: 'transcriptions' | 'translations';
+	upload?: AudioUpload;
+	remote?: Exclude<OpperAudioSource, { kind: 'data' }>;
+	fields: FormField[];
+	model: string;
+	format: TranscriptFormat;
+};
+
+/** One request to the provider, read into a transcript. */
+async function transcribeOnce(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	request: {
-		endpoint: 'transcriptions' | 'translations';
-		upload?: AudioUpload;
-		remote?: Exclude<OpperAudioSource, { kind: 'data' }>;
-		fields: FormField[];
-		model: string;
-		format: TranscriptFormat;
-	},
+	style: ApiStyle,
+	request: TranscribeRequest,
 	options: IDataObject,
-): Promise<INodeExecutionData> {
-	const style = await apiStyle(ctx);
+): Promise<Transcript> {
 	const body = await requestBody(ctx, itemIndex, style, request, options);
 	const reply = await audioApiRequest.call(
 		ctx,
@@ -211,16 +275,178 @@ export async function transcribe(
 		retryOptions(options),
 		itemIndex,
 	);
-	return await transcriptItem(
-		ctx,
-		itemIndex,
-		reply,
-		{
-			model: request.model,
-			// Opper has no response_format: its replies are JSON.
-			format: style === 'opper' ? 'json' : request.format,
-			audioFileName: request.upload?.fileName ?? 'audio',
-		},
-		options,
-	);
+	return readReply(ctx, itemIndex, reply, request.format);
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/**
+ * Splits an upload over the limit into chunks, transcribes them (at most `chunkConcurrency` at
+ * once, or one after another with the previous text as `prompt` when `keepContext` is set) and
+ * stitches the transcripts. A chunk that fails after its retries fails the item; a partial
+ * transcript is never returned.
+ *
+ * @throws NodeOperationError when the file cannot be split, naming the fix, or when a chunk
+ *   fails, naming the chunk and its time range.
+ */
+async function transcribeInChunks(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	style: ApiStyle,
+	request: TranscribeRequest & { upload: AudioUpload },
+	options: IDataObject,
+	limit: number,
+): Promise<{ transcript: Transcript; chunks: IDataObject[] }> {
+	const { upload } = request;
+	const where = `The audio in item ${itemIndex} (${megabytes(upload.size)})`;
+	if (options.oversize === 'fail') {
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`${where} is over the Max Upload Size of ${megabytes(limit)}`,
+			{
+				itemIndex,
+				description:
+					'Set When Over Max Upload Size to Split Into Chunks, raise Max Upload Size if the provider takes larger files, or compress the audio (for example mp3 at 64 kbps).',
+			},
+		);
+	}
+	const container = upload.container?.container;
+	if (!container) {
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`${where} is over the Max Upload Size and its format is unknown, so it cannot be split`,
+			{ itemIndex, description: 'Convert it to mp3 or wav first, or raise Max Upload Size.' },
+		);
+	}
+
+	const directory = await chunkDirectory();
+	try {
+		let chunks: AudioChunk[];
+		try {
+			const opened = await upload.open();
+			chunks = await splitAudio(Buffer.isBuffer(opened) ? [opened] : opened, container, {
+				maxChunkBytes: limit,
+				directory: directory.path,
+				baseName: 'chunk',
+			});
+		} catch (error) {
+			const reason = error instanceof SplitError ? '' : ' while writing the chunk files';
+			throw new NodeOperationError(
+				ctx.getNode(),
+				`${where} cannot be split${reason}: ${(error as Error).message}`,
+				{ itemIndex },
+			);
+		}
+
+		const base = upload.fileName.replace(/\.[A-Za-z0-9]+$/, '') || 'audio';
+		const userPrompt = (request.fields.find(([name]) => name === 'prompt')?.[1] ?? '').trim();
+		const keepContext = options.keepContext === true;
+		let textSoFar = '';
+		const transcripts = await mapConcurrent(
+			chunks,
+			keepContext ? 1 : Number(options.chunkConcurrency ?? 4),
+			async (chunk) => {
+				const fields = request.fields.filter(([name]) => name !== 'prompt');
+				const prompt = keepContext
+					? [userPrompt, promptTail(textSoFar)].filter(Boolean).join(' ')
+					: userPrompt;
+				if (prompt) fields.push(['prompt', prompt]);
+				const chunkUpload: AudioUpload = {
+					...upload,
+					fileName: `${base}-${String(chunk.index + 1).padStart(3, '0')}.${upload.container!.extension}`,
+					size: chunk.bytes,
+					open: async () => openChunk(chunk),
+				};
+				try {
+					const transcript = await transcribeOnce(
+						ctx,
+						itemIndex,
+						style,
+						{ ...request, upload: chunkUpload, fields },
+						options,
+					);
+					textSoFar = `${textSoFar} ${transcript.text}`;
+					return transcript;
+				} catch (error) {
+					const cause = error as NodeOperationError;
+					throw new NodeOperationError(
+						ctx.getNode(),
+						`Chunk ${chunk.index + 1} of ${chunks.length} (${formatTimestamp(chunk.start, 'vtt')}–${formatTimestamp(chunk.end, 'vtt')}) failed: ${cause.message}`,
+						{
+							itemIndex,
+							description: [
+								cause.description,
+								'The item fails whole: no partial transcript is returned.',
+							]
+								.filter(Boolean)
+								.join(' — '),
+						},
+					);
+				}
+			},
+		);
+		const transcript = stitchTranscripts(
+			request.format,
+			transcripts.map((t, i) => ({ transcript: t, start: chunks[i].start, end: chunks[i].end })),
+		);
+		return {
+			transcript,
+			chunks: chunks.map((chunk, i) => ({
+				index: chunk.index,
+				start: round3(chunk.start),
+				end: round3(chunk.end),
+				bytes: chunk.bytes,
+				...(transcripts[i].reply?.request_id
+					? { request_id: transcripts[i].reply!.request_id as string }
+					: {}),
+			})),
+		};
+	} finally {
+		await directory.remove();
+	}
+}
+
+const round3 = (seconds: number) => Math.round(seconds * 1000) / 1000;
+
+/**
+ * Sends audio to `POST /audio/transcriptions` or `/audio/translations` in the credential's API
+ * style (multipart, JSON with base64 audio, or Opper's JSON with a data-URI, file_id or URL) and
+ * turns the reply into an output item (see {@link transcriptItem} for its shape). A binary over
+ * Max Upload Size (default 25 MB) is split into chunks and the transcripts stitched; the item
+ * then also has `chunks`: `[{index, start, end, bytes, request_id?}]`, times in seconds.
+ *
+ * @param request.fields the form fields besides `file`, from `transcriptionFields`.
+ * @param request.remote for Opper without a binary: the file_id or URL to transcribe.
+ * @throws NodeApiError when the provider refuses; NodeOperationError when the audio cannot be
+ *   sent or split, a chunk fails, or the reply does not match `response_format`.
+ */
+export async function transcribe(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	request: TranscribeRequest,
+	options: IDataObject,
+): Promise<INodeExecutionData> {
+	const style = await apiStyle(ctx);
+	// Opper has no response_format: its replies are JSON.
+	const format = style === 'opper' ? 'json' : request.format;
+	const meta = {
+		model: request.model,
+		format,
+		audioFileName: request.upload?.fileName ?? 'audio',
+	};
+	const limit = Math.round(Number(options.maxUploadMb ?? 25) * 1e6);
+	const { upload } = request;
+	if (upload && upload.size > limit) {
+		const { transcript, chunks } = await transcribeInChunks(
+			ctx,
+			itemIndex,
+			style,
+			{ ...request, upload, format },
+			options,
+			limit,
+		);
+		return await transcriptItem(ctx, transcript, meta, options, { chunks });
+	}
+	const transcript = await transcribeOnce(ctx, itemIndex, style, { ...request, format }, options);
+	return await transcriptItem(ctx, transcript, meta, options);
 }

@@ -1,0 +1,237 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { wordErrorRate } from '../../e2e/wer';
+import { startReferenceServer, type ReferenceServer } from '../../server/reference-server';
+import { FIXTURES, OpenAiTestServer } from '../support/openai-server';
+import { runWorkflow, type BinaryMode, type StartBinary } from '../support/engine';
+
+const model = (value: string) => ({ __rl: true, mode: 'id', value });
+
+const SCRIPT = [
+	'the weather today is sunny and warm',
+	'please send the report to the office before noon',
+	'we will meet again next week to talk about the plan',
+	'the children played in the park until it was dark',
+	'she bought fresh bread and milk at the market',
+	'the train to the city leaves at seven in the morning',
+	'he opened the window and listened to the rain',
+	'our team finished the project two days early',
+	'the doctor said that i should drink more water',
+	'my brother lives in a small house near the river',
+	'they planted apple trees along the old road',
+	'the music was loud and everyone began to dance',
+	'please close the door when you leave the room',
+	'the library opens at nine and closes at five',
+	'we watched the sun go down over the hills',
+	'the new bridge will be finished next summer',
+];
+const SOURCE = SCRIPT.join(' ');
+
+function transcriptionNode(parameters: Record<string, unknown>, continueOnFail = false) {
+	return {
+		name: 'Transcribe',
+		type: 'audioTranscription',
+		continueOnFail,
+		parameters: {
+			binaryPropertyName: 'data',
+			model: model('whisper-1'),
+			responseFormat: 'verbose_json',
+			...parameters,
+		},
+	};
+}
+
+type Segment = { id: number; start: number; end: number; text: string };
+
+describe('files over Max Upload Size, split and stitched, through real speech engines', () => {
+	let server: ReferenceServer;
+	const audio: Record<string, Buffer> = {};
+	const credentials = () => ({ audioApi: { baseUrl: server.baseUrl, apiKey: 'sk-ref' } });
+
+	beforeAll(async () => {
+		server = await startReferenceServer({ apiKey: 'sk-ref' });
+		for (const format of ['wav', 'mp3']) {
+			// Sentences as paragraphs with pauses between them, about a minute long.
+			const reply = await fetch(`${server.baseUrl}/audio/speech`, {
+				method: 'POST',
+				headers: { authorization: 'Bearer sk-ref', 'content-type': 'application/json' },
+				body: JSON.stringify({
+					model: 'tts-1',
+					voice: 'alloy',
+					input: SCRIPT.map((s) => `${s}.`).join('\n\n'),
+					response_format: format,
+				}),
+			});
+			audio[format] = Buffer.from(await reply.arrayBuffer());
+		}
+	}, 120_000);
+	afterAll(async () => await server?.stop());
+
+	async function transcribe(
+		binary: StartBinary,
+		options: Record<string, unknown>,
+		binaryMode: BinaryMode,
+		responseFormat = 'verbose_json',
+	) {
+		const result = await runWorkflow({
+			binaryMode,
+			credentials: credentials(),
+			items: [{ binary: { data: binary } }],
+			nodes: [transcriptionNode({ responseFormat, options })],
+		});
+		expect(result.failure).toBeUndefined();
+		return result.output('Transcribe')[0].json;
+	}
+
+	describe.each<[string, BinaryMode]>([
+		['wav', 'filesystem'],
+		['wav', 'default'],
+		['mp3', 'filesystem'],
+	])('%s, binary mode %s', (format, binaryMode) => {
+		it('splits, stitches verbose_json and srt, and loses no words against the whole file', async () => {
+			const bytes = audio[format];
+			const binary = { bytes, fileName: `talk.${format}`, mimeType: `audio/${format}` };
+			// A limit that cuts the file into three chunks of about 15 s.
+			const maxUploadMb = Math.ceil(bytes.length / 2.6 / 1e4) / 100;
+
+			const whole = await transcribe(binary, {}, binaryMode);
+			const split = await transcribe(binary, { maxUploadMb }, binaryMode);
+			expect(whole.chunks).toBeUndefined();
+
+			const chunks = split.chunks as Array<{ start: number; end: number; bytes: number }>;
+			expect(chunks.length).toBeGreaterThanOrEqual(3);
+			expect(chunks.every((c) => c.bytes <= maxUploadMb * 1e6)).toBe(true);
+			expect(chunks[0].start).toBe(0);
+			for (let i = 1; i < chunks.length; i++) expect(chunks[i].start).toBe(chunks[i - 1].end);
+
+			const duration = Number(whole.duration);
+			// An mp3 decoder adds about 50 ms of padding to each file it decodes.
+			expect(Math.abs(Number(split.duration) - duration)).toBeLessThan(0.06 * chunks.length);
+			const segments = split.segments as Segment[];
+			expect(segments.map((s) => s.id)).toEqual(segments.map((_s, i) => i));
+			for (let i = 1; i < segments.length; i++) {
+				expect(segments[i].start).toBeGreaterThanOrEqual(segments[i - 1].end - 0.01);
+				expect(segments[i].start - segments[i - 1].end).toBeLessThan(4);
+			}
+			expect(segments[segments.length - 1].end).toBeGreaterThan(duration - 4);
+
+			console.log(
+				format,
+				binaryMode,
+				'\nWHOLE',
+				whole.text,
+				'\nSPLIT',
+				split.text,
+				JSON.stringify(chunks),
+			);
+			const wholeWer = wordErrorRate(SOURCE, String(whole.text));
+			const splitWer = wordErrorRate(SOURCE, String(split.text));
+			// Cuts land in pauses, so no word is cut; the engine's accuracy on the shorter chunks
+			// varies by a word or two (pocketsphinx adapts to each file's first seconds).
+			expect(splitWer).toBeLessThanOrEqual(wholeWer + 0.08);
+			expect(splitWer).toBeLessThan(0.25);
+
+			const srt = await transcribe(binary, { maxUploadMb }, binaryMode, 'srt');
+			const cues = srt.cues as Array<{ index: number; start: number; end: number }>;
+			expect(cues.map((c) => c.index)).toEqual(cues.map((_c, i) => i + 1));
+			for (let i = 1; i < cues.length; i++)
+				expect(cues[i].start).toBeGreaterThanOrEqual(cues[i - 1].start);
+			expect(cues[cues.length - 1].end).toBeGreaterThan(duration - 4);
+			expect(String(srt.subtitles)).toMatch(/^1\n00:00:0/);
+		}, 180_000);
+	});
+});
+
+describe('chunk uploads: failures, context, limits', () => {
+	const server = new OpenAiTestServer();
+	beforeAll(async () => await server.start());
+	afterAll(async () => await server.stop());
+	afterEach(() => expect(server.contractViolations()).toEqual([]));
+	beforeEach(() => server.requests.splice(0));
+	const credentials = () => ({ audioApi: { baseUrl: server.baseUrl, apiKey: 'k' } });
+	const wav = readFileSync(path.join(FIXTURES, 'hello.wav'));
+	const binary = { bytes: wav, fileName: 'hello.wav', mimeType: 'audio/wav' };
+	// hello.wav holds about a second (40 kB); 0.005 MB cuts it into eight chunks.
+	const small = { maxUploadMb: 0.005, maxRetries: 0 };
+
+	it.each<BinaryMode>(['default', 'filesystem'])(
+		'a chunk failing after its retries fails only its item, naming the chunk and its times (%s)',
+		async (binaryMode) => {
+			server.script(
+				{ status: 200, body: { text: 'first' } },
+				{ status: 400, body: { error: { message: 'Bad chunk', type: 'invalid_request_error' } } },
+			);
+			const result = await runWorkflow({
+				binaryMode,
+				credentials: credentials(),
+				items: [{ binary: { data: binary } }, { binary: { data: binary } }],
+				nodes: [
+					transcriptionNode(
+						{ responseFormat: 'json', options: { ...small, chunkConcurrency: 1 } },
+						true,
+					),
+				],
+			});
+			const [failed, ok] = result.output('Transcribe');
+			expect(failed.json.error).toMatch(
+				/^Chunk 2 of \d+ \(00:00:0\d\.\d{3}–00:00:0\d\.\d{3}\) failed: The provider answered 400: Bad chunk$/,
+			);
+			expect(String(failed.json.description)).toMatch(/no partial transcript is returned/);
+			expect(failed.json.text).toBeUndefined();
+			expect(failed.pairedItem).toEqual({ item: 0 });
+			expect(ok.json.text).toMatch(/^hello world( hello world)+$/);
+			expect(ok.pairedItem).toEqual({ item: 1 });
+		},
+	);
+
+	it('Keep Context Between Chunks sends each chunk with the text so far as prompt, one by one', async () => {
+		const result = await runWorkflow({
+			credentials: credentials(),
+			items: [{ binary: { data: binary } }],
+			nodes: [
+				transcriptionNode({
+					responseFormat: 'json',
+					options: { ...small, keepContext: true, prompt: 'Names: Ada.' },
+				}),
+			],
+		});
+		expect(result.failure).toBeUndefined();
+		const prompts = server.requests.map((r) => r.fields!.prompt);
+		expect(prompts.length).toBeGreaterThan(2);
+		expect(prompts[0]).toBe('Names: Ada.');
+		expect(prompts[1]).toBe('Names: Ada. hello world');
+		expect(prompts[2]).toBe('Names: Ada. hello world hello world');
+		const names = server.requests.map((r) => r.files![0].fileName);
+		expect(names.slice(0, 2)).toEqual(['hello-001.wav', 'hello-002.wav']);
+	});
+
+	it('When Over Max Upload Size = Fail, and containers that cannot be split, fail clearly before sending', async () => {
+		const m4a = readFileSync(path.join(FIXTURES, 'hello.m4a'));
+		const result = await runWorkflow({
+			credentials: credentials(),
+			items: [
+				{ json: { oversize: 'fail' }, binary: { data: binary } },
+				{
+					json: { oversize: 'split' },
+					binary: { data: { bytes: m4a, fileName: 'a.m4a', mimeType: 'audio/mp4' } },
+				},
+			],
+			nodes: [
+				transcriptionNode(
+					{ responseFormat: 'json', options: { ...small, oversize: '={{ $json.oversize }}' } },
+					true,
+				),
+			],
+		});
+		const [fail, m4aItem] = result.output('Transcribe').map((i) => i.json);
+		expect(fail.error).toMatch(
+			/^The audio in item 0 \(0\.\d MB\) is over the Max Upload Size of 0\.0 MB$/,
+		);
+		expect(fail.description).toMatch(/^Set When Over Max Upload Size to Split Into Chunks/);
+		expect(m4aItem.error).toMatch(
+			/^The audio in item 1 .* cannot be split: M4A files cannot be split without re-encoding\. Convert the file to mp3 first/,
+		);
+		expect(server.requests).toHaveLength(0);
+	});
+});
