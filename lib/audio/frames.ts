@@ -20,6 +20,11 @@ export interface AudioFrame {
 	samples: number;
 	/** Samples per second. */
 	sampleRate: number;
+	/**
+	 * How loud the frame is, in no particular unit, for picking quiet cut points: for MP3 layer
+	 * III its mean `global_gain`; for AAC its size in bytes (quiet frames are small).
+	 */
+	weight: number;
 }
 
 export type FrameCodec = 'mp3' | 'aac';
@@ -97,6 +102,44 @@ export function adtsFrameHeader(bytes: Uint8Array, offset: number): FrameHeader 
 	if (length < 7) return undefined;
 	const blocks = (bytes[offset + 6] & 0x03) + 1;
 	return { length, samples: 1024 * blocks, sampleRate: ADTS_RATES[rateIndex] };
+}
+
+function bits(bytes: Uint8Array, bitOffset: number, count: number): number {
+	let value = 0;
+	for (let i = 0; i < count; i++) {
+		const bit = bitOffset + i;
+		value = (value << 1) | ((bytes[bit >> 3] >> (7 - (bit & 7))) & 1);
+	}
+	return value;
+}
+
+/**
+ * The loudness of an MPEG layer III frame, read from its side info without decoding: the mean
+ * `global_gain` over its granules and channels (ISO/IEC 11172-3 section 2.4.1.7; 13818-3 for
+ * the single-granule MPEG-2 side info). The quantizer step grows with the signal, so pauses read
+ * 20 to 30 lower than speech, even at a constant bitrate where the bits per frame do not change.
+ * Other layers give 0.
+ */
+export function mpegGlobalGain(frame: Uint8Array): number {
+	const layerBits = (frame[1] >> 1) & 0x03;
+	if (layerBits !== 1 || frame.length < 6) return 0;
+	const mpeg1 = ((frame[1] >> 3) & 0x03) === 3;
+	const channels = frame[3] >> 6 === 3 ? 1 : 2;
+	const crc = (frame[1] & 0x01) === 0 ? 16 : 0;
+	// Past main_data_begin, the private bits and (MPEG-1) scfsi.
+	let at = 32 + crc + (mpeg1 ? 9 + (channels === 1 ? 5 : 3) + 4 * channels : 8 + channels);
+	const count = (mpeg1 ? 2 : 1) * channels;
+	const perGranule = mpeg1 ? 59 : 63;
+	let total = 0;
+	let read = 0;
+	for (let g = 0; g < count; g++) {
+		// part2_3_length (12 bits) and big_values (9) come first.
+		if ((at + 29) >> 3 >= frame.length) break;
+		total += bits(frame, at + 21, 8);
+		read++;
+		at += perGranule;
+	}
+	return read ? total / read : 0;
 }
 
 /** Whether an MPEG frame is a Xing/Info or VBRI header frame rather than audio. */
@@ -212,7 +255,10 @@ export class FrameReader {
 			const info = this.codec === 'mp3' && this.framesSeen === 0 && isMpegInfoFrame(bytes);
 			this.framesSeen++;
 			this.resyncing = false;
-			if (!info) frames.push({ bytes, samples: header.samples, sampleRate: header.sampleRate });
+			if (!info) {
+				const weight = this.codec === 'mp3' ? mpegGlobalGain(bytes) : bytes.length;
+				frames.push({ bytes, samples: header.samples, sampleRate: header.sampleRate, weight });
+			}
 			at = next;
 		}
 		this.pending = buf.subarray(Math.min(at, buf.length));

@@ -108,7 +108,9 @@ function mismatch(container: AudioContainer): SplitError {
  * - WAV: each chunk ends at a sample frame, at the quietest 20 ms within `quietSearchSeconds`
  *   before the limit, so that words are not cut; each gets its own header. Data after the `data`
  *   chunk (LIST tags) is dropped.
- * - MP3 and ADTS AAC: each chunk ends at a frame; tags and the Xing/Info/VBRI frame are dropped.
+ * - MP3 and ADTS AAC: each chunk ends at a frame, within `quietSearchSeconds` before the limit,
+ *   between the frames carrying the least audio (MP3: the fewest Huffman bits; AAC: the smallest
+ *   frames); tags and the Xing/Info/VBRI frame are dropped.
  *   An MP3 chunk's first frame may borrow bits from the frame before it (the bit reservoir), so a
  *   decoder may lose its first 26 ms.
  *
@@ -304,10 +306,15 @@ class WavSplitter extends Splitter {
 class FrameSplitter extends Splitter {
 	private readonly reader: FrameReader;
 
-	/** Samples before the current frame, and their rate. */
+	/** Samples written before the current chunk's end, and their rate. */
 	private samples = 0;
 
 	private sampleRate = 0;
+
+	/** Frames read but not yet written: the last few seconds, to pick a quiet cut among. */
+	private pending: AudioFrame[] = [];
+
+	private pendingBytes = 0;
 
 	constructor(codec: 'mp3' | 'aac', options: SplitOptions) {
 		super(options, codec);
@@ -318,18 +325,57 @@ class FrameSplitter extends Splitter {
 		return this.sampleRate ? this.samples / this.sampleRate : 0;
 	}
 
+	private async write(count: number): Promise<void> {
+		for (const frame of this.pending.splice(0, count)) {
+			if (!this.current) await this.startChunk(this.now);
+			await this.current!.write(frame.bytes);
+			this.samples += frame.samples;
+			this.pendingBytes -= frame.bytes.length;
+		}
+	}
+
+	/**
+	 * The number of pending frames to end the current chunk with: as many as fit, cut where the
+	 * frames on both sides carry the least audio.
+	 */
+	private quietCut(): number {
+		const room = this.options.maxChunkBytes - (this.current?.bytes ?? 0);
+		let best = 0;
+		let bestWeight = Infinity;
+		let prefix = 0;
+		for (let k = 1; k <= this.pending.length; k++) {
+			prefix += this.pending[k - 1].bytes.length;
+			if (prefix > room) break;
+			// The mean over about 150 ms around the cut, so that it lands inside a pause.
+			const around = this.pending.slice(Math.max(0, k - 3), k + 3);
+			const weight = around.reduce((sum, f) => sum + f.weight, 0) / around.length;
+			if (weight <= bestWeight) {
+				bestWeight = weight;
+				best = k;
+			}
+		}
+		return best;
+	}
+
 	private async add(frames: AudioFrame[]): Promise<void> {
 		for (const frame of frames) {
 			if (this.sampleRate && frame.sampleRate !== this.sampleRate) {
 				throw new FrameError('The sample rate changes in the middle of the file');
 			}
+			if (frame.bytes.length > this.options.maxChunkBytes) {
+				throw new SplitError('Max Upload Size is smaller than one audio frame');
+			}
 			this.sampleRate = frame.sampleRate;
-			if (this.current && this.current.bytes + frame.bytes.length > this.options.maxChunkBytes) {
+			this.pending.push(frame);
+			this.pendingBytes += frame.bytes.length;
+			if ((this.current?.bytes ?? 0) + this.pendingBytes > this.options.maxChunkBytes) {
+				await this.write(this.quietCut());
 				await this.finishChunk(this.now);
 			}
-			if (!this.current) await this.startChunk(this.now);
-			await this.current!.write(frame.bytes);
-			this.samples += frame.samples;
+			const window = Math.floor(
+				((this.options.quietSearchSeconds ?? 5) * frame.sampleRate) / frame.samples,
+			);
+			if (this.pending.length > window) await this.write(this.pending.length - window);
 		}
 	}
 
@@ -339,6 +385,7 @@ class FrameSplitter extends Splitter {
 
 	async end(): Promise<AudioChunk[]> {
 		await this.add(this.reader.end());
+		await this.write(this.pending.length);
 		if (this.current) await this.finishChunk(this.now);
 		if (this.chunks.length === 0) throw new FrameError('No audio frames were found');
 		return this.chunks;

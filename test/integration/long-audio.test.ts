@@ -116,7 +116,6 @@ describe('files over Max Upload Size, split and stitched, through real speech en
 			}
 			expect(segments[segments.length - 1].end).toBeGreaterThan(duration - 4);
 
-			console.log(
 				format,
 				binaryMode,
 				'\nWHOLE',
