@@ -116,14 +116,6 @@ describe('files over Max Upload Size, split and stitched, through real speech en
 			}
 			expect(segments[segments.length - 1].end).toBeGreaterThan(duration - 4);
 
-				format,
-				binaryMode,
-				'\nWHOLE',
-				whole.text,
-				'\nSPLIT',
-				split.text,
-				JSON.stringify(chunks),
-			);
 			const wholeWer = wordErrorRate(SOURCE, String(whole.text));
 			const splitWer = wordErrorRate(SOURCE, String(split.text));
 			// Cuts land in pauses, so no word is cut; the engine's accuracy on the shorter chunks
