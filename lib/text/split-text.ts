@@ -2,8 +2,7 @@
  * Splitting long text for speech into parts under a provider's input limit. No n8n imports.
  */
 
-/** OpenAI's `input` limit for `POST /audio/speech`, in characters (seeds 001 and 004). */
-export const SPEECH_INPUT_LIMIT = 4096;
+import { SPEECH_INPUT_MAX_CHARS } from '../openai/requests';
 
 // A sentence ends at . ! ? … (or CJK 。！？) followed by closing quotes/brackets and a space.
 const SENTENCE_END = /(?<=[.!?…。！？]["'”’)\]]*)\s+/u;
@@ -51,7 +50,7 @@ function splitLevel(text: string, maxChars: number, level: number): string[] {
  * @param maxChars the limit per part, in characters (UTF-16 code units, as OpenAI counts).
  * @returns the parts in order, trimmed, none empty; `[]` for blank text.
  */
-export function splitText(text: string, maxChars: number = SPEECH_INPUT_LIMIT): string[] {
+export function splitText(text: string, maxChars: number = SPEECH_INPUT_MAX_CHARS): string[] {
 	const trimmed = text.trim();
 	if (!trimmed) return [];
 	return splitLevel(trimmed, maxChars, 0);

@@ -6,7 +6,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { forEachItem } from '../shared/items';
+import { forEachItem, itemConcurrency } from '../shared/items';
 import { searchModels } from '../shared/models';
 import * as speech from './speech.operation';
 
@@ -34,6 +34,10 @@ export class AudioSpeech implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return await forEachItem(this, (itemIndex) => speech.execute.call(this, itemIndex));
+		return await forEachItem(
+			this,
+			(itemIndex) => speech.execute.call(this, itemIndex),
+			itemConcurrency(this),
+		);
 	}
 }

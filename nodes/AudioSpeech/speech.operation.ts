@@ -9,9 +9,22 @@ import type {
 import { NodeOperationError, jsonParse } from 'n8n-workflow';
 
 import { SPEECH_FORMATS, speechFormatInfo, type SpeechFormat } from '../../lib/audio/container';
-import { BUILT_IN_VOICES, RequestParameterError } from '../../lib/openai/requests';
+import {
+	BUILT_IN_VOICES,
+	RequestParameterError,
+	SPEECH_INPUT_MAX_CHARS,
+} from '../../lib/openai/requests';
 import { NotAudioError, readSpeechReply, speechRequestBody } from '../../lib/providers/speech';
-import { getModel, modelProperty, requestOptions, retryOptions } from '../shared/descriptions';
+import {
+	getModel,
+	modelProperty,
+	requestOptions,
+	retryOptions,
+	itemConcurrencyOption,
+} from '../shared/descriptions';
+import { joinAudio, JoinError, JOINABLE_FORMATS } from '../../lib/audio/join';
+import { mapConcurrent } from '../../lib/concurrency';
+import { splitText } from '../../lib/text/split-text';
 import { listModels } from '../shared/models';
 import { apiStyle, audioApiRequest } from '../shared/transport';
 
@@ -41,7 +54,8 @@ export const properties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'e.g. Today is a wonderful day to build something people love!',
-		description: 'The text to speak, at most 4,096 characters',
+		description:
+			'The text to speak. Text over 4,096 characters is spoken in parts joined into one file (see Split Long Text).',
 	},
 	{
 		displayName: 'Voice Name or ID',
@@ -118,6 +132,15 @@ export const properties: INodeProperties[] = [
 				placeholder: 'e.g. Speak in a cheerful and positive tone.',
 				description: 'How to speak: tone, accent, pace. Not supported by tts-1 and tts-1-hd.',
 			},
+			{
+				displayName: 'Part Concurrency',
+				name: 'partConcurrency',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 16 },
+				default: 4,
+				description: 'How many parts of a long text to speak at once',
+			},
+			itemConcurrencyOption,
 			...requestOptions,
 			{
 				displayName: 'Speed',
@@ -126,6 +149,14 @@ export const properties: INodeProperties[] = [
 				typeOptions: { minValue: 0.25, maxValue: 4, numberPrecision: 2 },
 				default: 1,
 				description: 'How fast to speak, from 0.25 to 4',
+			},
+			{
+				displayName: 'Split Long Text',
+				name: 'splitLongText',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to speak text over 4,096 characters in parts, split at paragraphs, then sentences, then words, and join the audio into one file. Works for MP3, WAV, AAC and PCM.',
 			},
 			{
 				displayName: 'Store (Opper)',
@@ -198,11 +229,22 @@ function voiceOf(ctx: IExecuteFunctions, itemIndex: number): string | { id: stri
 	return voice;
 }
 
+/** One spoken part of an item's text. */
+interface SpokenPart {
+	audio: Buffer;
+	mimeType?: string;
+	details: Record<string, unknown>;
+	requestId?: string;
+}
+
 /**
- * Speaks one item's text with `POST /audio/speech` and returns the audio as a binary.
+ * Speaks one item's text with `POST /audio/speech` and returns the audio as a binary. Text over
+ * 4,096 characters (OpenAI's `input` limit, seeds 001 and 004) is split at paragraphs, sentences
+ * or words, the parts are spoken at most Part Concurrency at a time, and the audio is joined into
+ * one file (mp3, wav, aac or pcm).
  *
- * @throws NodeOperationError for invalid parameters or a reply that is not audio; NodeApiError
- *   when the provider refuses.
+ * @throws NodeOperationError for invalid parameters, a format that cannot be joined, or a reply
+ *   that is not audio; NodeApiError when the provider refuses.
  */
 export async function execute(
 	this: IExecuteFunctions,
@@ -214,8 +256,11 @@ export async function execute(
 	const model = getModel(this, itemIndex);
 	const voice = voiceOf(this, itemIndex);
 	const style = await apiStyle(this);
+	const input = this.getNodeParameter('input', itemIndex) as string;
+	const split = options.splitLongText !== false && input.length > SPEECH_INPUT_MAX_CHARS;
+	const texts = split ? splitText(input, SPEECH_INPUT_MAX_CHARS) : [input];
 
-	let body: Record<string, unknown>;
+	const bodies: Array<Record<string, unknown>> = [];
 	try {
 		const extra =
 			typeof options.extraBody === 'string'
@@ -226,56 +271,83 @@ export async function execute(
 		if ((typeof voice === 'string' && !voice) || (typeof voice === 'object' && !voice.id)) {
 			throw new RequestParameterError('No voice is set');
 		}
-		body = speechRequestBody(
-			style,
-			{
-				model,
-				input: this.getNodeParameter('input', itemIndex) as string,
-				voice,
-				response_format: format,
-				speed: options.speed === undefined ? undefined : Number(options.speed),
-				instructions: (options.instructions as string | undefined) ?? undefined,
-				stream_format: options.streamFormat === 'sse' ? 'sse' : undefined,
-				extra,
-			},
-			options.store !== false,
+		if (texts.length > 1 && !JOINABLE_FORMATS.has(format)) {
+			throw new JoinError(
+				`The text is ${input.length} characters, so it is spoken in ${texts.length} parts, and ${format} parts cannot be joined without re-encoding. Choose mp3, wav, aac or pcm, or shorten the text to 4,096 characters.`,
+			);
+		}
+		for (const text of texts) {
+			bodies.push(
+				speechRequestBody(
+					style,
+					{
+						model,
+						input: text,
+						voice,
+						response_format: format,
+						speed: options.speed === undefined ? undefined : Number(options.speed),
+						instructions: (options.instructions as string | undefined) ?? undefined,
+						stream_format: options.streamFormat === 'sse' ? 'sse' : undefined,
+						extra,
+					},
+					options.store !== false,
+				),
+			);
+		}
+	} catch (error) {
+		const tooLong = /4,?096/.test((error as Error).message) && options.splitLongText === false;
+		throw new NodeOperationError(this.getNode(), (error as Error).message, {
+			itemIndex,
+			description: tooLong
+				? 'Turn on Split Long Text to speak it in parts joined into one file.'
+				: undefined,
+		});
+	}
+
+	const parts = await mapConcurrent(
+		bodies,
+		Number(options.partConcurrency ?? 4),
+		async (body): Promise<SpokenPart> => {
+			const reply = await audioApiRequest.call(
+				this,
+				{ method: 'POST', operation: 'speech', model, json: body },
+				retryOptions(options),
+				itemIndex,
+			);
+			try {
+				// Streams (asked for or not) and Opper's JSON replies are read into audio; an event
+				// stream or an error page is never stored as if it were audio.
+				return {
+					...readSpeechReply(style, String(reply.headers['content-type'] ?? ''), reply.body),
+					requestId: reply.requestId,
+				};
+			} catch (error) {
+				throw new NodeOperationError(this.getNode(), (error as Error).message, {
+					itemIndex,
+					description:
+						error instanceof NotAudioError
+							? 'Check the API Style and Base URL in the Audio API credential.'
+							: undefined,
+				});
+			}
+		},
+	);
+
+	let audio: Buffer;
+	try {
+		audio = joinAudio(
+			format,
+			parts.map((part) => part.audio),
 		);
 	} catch (error) {
 		throw new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex });
 	}
 
-	const reply = await audioApiRequest.call(
-		this,
-		{ method: 'POST', operation: 'speech', model, json: body },
-		retryOptions(options),
-		itemIndex,
-	);
-
-	let audio: Buffer;
-	let details: Record<string, unknown>;
-	let statedMimeType: string | undefined;
-	try {
-		// Streams (asked for or not) and Opper's JSON replies are read into audio; an event
-		// stream or an error page is never stored as if it were audio.
-		({
-			audio,
-			details,
-			mimeType: statedMimeType,
-		} = readSpeechReply(style, String(reply.headers['content-type'] ?? ''), reply.body));
-	} catch (error) {
-		throw new NodeOperationError(this.getNode(), (error as Error).message, {
-			itemIndex,
-			description:
-				error instanceof NotAudioError
-					? 'Check the API Style and Base URL in the Audio API credential.'
-					: undefined,
-		});
-	}
-
 	const { extension, mimeType: formatMimeType } = speechFormatInfo(format);
-	const mimeType = statedMimeType ?? formatMimeType;
+	const mimeType = parts[0].mimeType ?? formatMimeType;
 	const fileName = `${String(options.fileName || 'speech').replace(/\.[A-Za-z0-9]+$/, '')}.${extension}`;
 	const binary = await this.helpers.prepareBinaryData(audio, fileName, mimeType);
+	const single = parts.length === 1 ? parts[0] : undefined;
 	return {
 		json: {
 			model,
@@ -284,8 +356,22 @@ export async function execute(
 			bytes: audio.length,
 			fileName,
 			mimeType,
-			...(details as IDataObject),
-			...(reply.requestId ? { request_id: reply.requestId } : {}),
+			characters: input.length,
+			...(single
+				? {
+						...(single.details as IDataObject),
+						...(single.requestId ? { request_id: single.requestId } : {}),
+					}
+				: {
+						// Opper's file_id and url name one part's audio, so they stay with their part.
+						parts: parts.map((part, i) => ({
+							index: i,
+							characters: texts[i].length,
+							bytes: part.audio.length,
+							...(part.details as IDataObject),
+							...(part.requestId ? { request_id: part.requestId } : {}),
+						})),
+					}),
 		},
 		binary: { [binaryPropertyName]: binary },
 	};

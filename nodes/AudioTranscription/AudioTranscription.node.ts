@@ -6,7 +6,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { forEachItem } from '../shared/items';
+import { forEachItem, itemConcurrency } from '../shared/items';
 import { searchModels } from '../shared/models';
 import * as transcription from './transcription.operation';
 
@@ -34,6 +34,10 @@ export class AudioTranscription implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return await forEachItem(this, (itemIndex) => transcription.execute.call(this, itemIndex));
+		return await forEachItem(
+			this,
+			(itemIndex) => transcription.execute.call(this, itemIndex),
+			itemConcurrency(this),
+		);
 	}
 }

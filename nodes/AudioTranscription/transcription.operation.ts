@@ -13,6 +13,7 @@ import {
 	inputBinaryProperty,
 	modelProperty,
 	requestOptions,
+	itemConcurrencyOption,
 } from '../shared/descriptions';
 import {
 	subtitleFileOptions,
@@ -179,6 +180,7 @@ export const properties: INodeProperties[] = [
 				description:
 					'The language of the audio as an ISO-639-1 code. Setting it improves accuracy and speed.',
 			},
+			itemConcurrencyOption,
 			...requestOptions,
 			{
 				displayName: 'Prompt',

@@ -12,6 +12,7 @@ import {
 	inputBinaryProperty,
 	modelProperty,
 	requestOptions,
+	itemConcurrencyOption,
 } from '../shared/descriptions';
 import {
 	subtitleFileOptions,
@@ -54,6 +55,7 @@ export const properties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
+			itemConcurrencyOption,
 			...requestOptions,
 			{
 				displayName: 'Prompt',

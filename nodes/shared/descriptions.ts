@@ -90,3 +90,14 @@ export function retryOptions(options: IDataObject): RetryOptions {
 export function getModel(ctx: IExecuteFunctions, itemIndex: number): string {
 	return String(ctx.getNodeParameter('model', itemIndex, '', { extractValue: true })).trim();
 }
+
+/** The Item Concurrency option; read by `itemConcurrency` in items.ts. */
+export const itemConcurrencyOption: INodeProperties = {
+	displayName: 'Item Concurrency',
+	name: 'itemConcurrency',
+	type: 'number',
+	typeOptions: { minValue: 1, maxValue: 32 },
+	default: 1,
+	description:
+		"How many input items to process at once. Output order and paired items are kept. Mind the provider's rate limits.",
+};

@@ -302,16 +302,17 @@ describe('provider errors and retries', () => {
 		expect(server.requests.map((r) => r.json?.input)).toEqual(['one', 'two', 'three']);
 	});
 
-	it('refuses text over 4,096 characters before sending, naming the item', async () => {
+	it('with Split Long Text off, refuses text over 4,096 characters before sending and says how to fix it', async () => {
 		const result = await runWorkflow({
 			credentials: credentials(),
 			items: [{ json: { text: 'a'.repeat(4097) } }],
-			nodes: [speech({}, true)],
+			nodes: [speech({ splitLongText: false }, true)],
 		});
 		expect(server.requests).toHaveLength(0);
-		expect(result.output('Speech')[0].json.error).toBe(
-			'The text is 4097 characters; one speech request takes at most 4096',
-		);
+		expect(result.output('Speech')[0].json).toEqual({
+			error: 'The text is 4097 characters; one speech request takes at most 4096',
+			description: 'Turn on Split Long Text to speak it in parts joined into one file.',
+		});
 	});
 
 	it('refuses a reply that is JSON where audio was expected rather than storing it as audio', async () => {

@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { wordErrorRate } from '../../e2e/wer';
+import { readWavLayout } from '../../lib/audio/wav';
 import { startReferenceServer, type ReferenceServer } from '../../server/reference-server';
 import { FIXTURES, OpenAiTestServer } from '../support/openai-server';
 import { runWorkflow, type BinaryMode, type StartBinary } from '../support/engine';
@@ -134,6 +136,75 @@ describe('files over Max Upload Size, split and stitched, through real speech en
 	});
 });
 
+describe('speech over 4,096 characters, through real speech engines', () => {
+	let server: ReferenceServer;
+	beforeAll(async () => {
+		server = await startReferenceServer({ apiKey: 'sk-ref' });
+	});
+	afterAll(async () => await server?.stop());
+
+	/** Duration in seconds of the audio ffmpeg decodes. */
+	function decodedSeconds(audio: Buffer, format: string): number {
+		const input = format === 'pcm' ? ['-f', 's16le', '-ar', '24000', '-ac', '1'] : [];
+		const pcm = execFileSync(
+			'ffmpeg',
+			['-v', 'error', ...input, '-i', 'pipe:0', '-f', 's16le', '-ac', '1', '-ar', '16000', '-'],
+			{ input: audio, maxBuffer: 1 << 30 },
+		);
+		return pcm.length / 32000;
+	}
+
+	it.each<[string, BinaryMode]>([
+		['mp3', 'filesystem'],
+		['wav', 'default'],
+		['pcm', 'filesystem'],
+	])(
+		'%s: splits at paragraphs and sentences, speaks the parts and joins them into one file (%s)',
+		async (format, binaryMode) => {
+			const paragraphs = Array.from({ length: 12 }, (_v, p) =>
+				SCRIPT.map((_s, i) => `${SCRIPT[(i + p) % SCRIPT.length]}.`).join(' '),
+			);
+			const text = paragraphs.join('\n\n');
+			expect(text.length).toBeGreaterThan(8192);
+			const result = await runWorkflow({
+				binaryMode,
+				credentials: { audioApi: { baseUrl: server.baseUrl, apiKey: 'sk-ref' } },
+				items: [{ json: { text } }],
+				nodes: [
+					{
+						name: 'Speech',
+						type: 'audioSpeech',
+						parameters: {
+							model: model('tts-1'),
+							input: '={{ $json.text }}',
+							voice: 'alloy',
+							responseFormat: format,
+							options: { partConcurrency: 2 },
+						},
+					},
+				],
+			});
+			expect(result.failure).toBeUndefined();
+			const [item] = result.output('Speech');
+			const parts = item.json.parts as Array<{ characters: number; bytes: number }>;
+			expect(parts.length).toBe(3);
+			expect(parts.every((p) => p.characters <= 4096)).toBe(true);
+			const audio = await result.binaryBytes(item);
+			expect(audio.length).toBe(item.json.bytes);
+			if (format === 'mp3') expect(audio.subarray(0, 3).toString('latin1')).not.toBe('ID3');
+			// The joined file decodes whole: its length is the parts' lengths together.
+			const seconds = decodedSeconds(audio, format);
+			expect(seconds).toBeGreaterThan(text.length / 20);
+			if (format === 'wav') {
+				const { format: wav, dataSize } = readWavLayout(audio)!;
+				expect(seconds).toBeCloseTo(dataSize! / wav.byteRate, 2);
+			}
+			if (format === 'pcm') expect(seconds).toBeCloseTo(audio.length / 48000, 2); // 24 kHz 16-bit
+		},
+		120_000,
+	);
+});
+
 describe('chunk uploads: failures, context, limits', () => {
 	const server = new OpenAiTestServer();
 	beforeAll(async () => await server.start());
@@ -225,4 +296,49 @@ describe('chunk uploads: failures, context, limits', () => {
 		);
 		expect(server.requests).toHaveLength(0);
 	});
+});
+
+describe('Item Concurrency', () => {
+	const server = new OpenAiTestServer();
+	beforeAll(async () => await server.start());
+	afterAll(async () => await server.stop());
+	beforeEach(() => server.requests.splice(0));
+
+	it.each([1, 4])(
+		'at %d, keeps output order and paired items, and a failing item keeps its place',
+		async (itemConcurrency) => {
+			server.script(
+				{
+					status: 200,
+					headers: { 'content-type': 'audio/wav' },
+					body: readFileSync(path.join(FIXTURES, 'hello.wav')),
+				},
+				{ status: 400, body: { error: { message: 'no', type: 'invalid_request_error' } } },
+			);
+			const texts = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+			const result = await runWorkflow({
+				credentials: { audioApi: { baseUrl: server.baseUrl, apiKey: 'k' } },
+				items: texts.map((text) => ({ json: { text } })),
+				nodes: [
+					{
+						name: 'Speech',
+						type: 'audioSpeech',
+						continueOnFail: true,
+						parameters: {
+							model: model('tts-1'),
+							input: '={{ $json.text }}',
+							voice: 'alloy',
+							responseFormat: 'wav',
+							options: { itemConcurrency, maxRetries: 0 },
+						},
+					},
+				],
+			});
+			const items = result.output('Speech');
+			expect(items.map((i) => i.pairedItem)).toEqual(texts.map((_t, item) => ({ item })));
+			expect(items.filter((i) => i.json.error)).toHaveLength(1);
+			expect(items.filter((i) => i.binary?.data)).toHaveLength(7);
+			expect(server.requests.map((r) => r.json!.input).sort()).toEqual(texts);
+		},
+	);
 });

@@ -165,6 +165,8 @@ describe.each<BinaryMode>(['default', 'filesystem'])(
 						{
 							audioSource: '={{ $json.source ?? ($binary?.data ? "binary" : "url") }}',
 							audioUrl: 'http://example.com/a.mp3',
+							// Past the package's own 25 MB split limit, to reach Opper's data-URI limit.
+							options: { maxUploadMb: 30 },
 						},
 						true,
 					),

@@ -66,6 +66,7 @@ describe.each<BinaryMode>(['default', 'filesystem'])(
 					bytes: 5553,
 					fileName: 'greeting.mp3',
 					mimeType: 'audio/mpeg',
+					characters: [12, 15][i],
 					request_id: `req_${i + 1}`,
 				});
 				expect(item.binary?.data?.mimeType).toBe('audio/mpeg');
