@@ -94,6 +94,8 @@ export interface Execution {
 				string,
 				Array<{
 					error?: { message: string };
+					/** How long the node ran, in milliseconds, as n8n measured it. */
+					executionTime?: number;
 					data?: {
 						main: Array<
 							Array<{
@@ -121,6 +123,8 @@ export interface Execution {
 	stderr: string;
 	/** Wall time in milliseconds. */
 	ms: number;
+	/** Peak resident memory of the n8n process in kilobytes, from GNU time (`%M`). */
+	peakRssKb?: number;
 }
 
 /** One n8n user folder with its own database, in one binary data mode. */
@@ -171,13 +175,22 @@ export class N8nInstance {
 
 	private async n8n(args: string[], extraEnv?: Record<string, string>) {
 		const started = Date.now();
+		// GNU time reports the process's peak resident memory (Debian package "time").
+		const measure = existsSync('/usr/bin/time');
+		const [command, commandArgs] = measure
+			? ['/usr/bin/time', ['-f', 'N8N_PEAK_RSS_KB=%M', 'node', n8nBinary(this.major)!, ...args]]
+			: ['node', [n8nBinary(this.major)!, ...args]];
+		const peak = (stderr: string) => {
+			const found = [...stderr.matchAll(/N8N_PEAK_RSS_KB=(\d+)/g)].pop();
+			return found ? { peakRssKb: Number(found[1]) } : {};
+		};
 		try {
-			const { stdout, stderr } = await run('node', [n8nBinary(this.major)!, ...args], {
+			const { stdout, stderr } = await run(command, commandArgs, {
 				env: this.env(extraEnv),
 				maxBuffer: 512 << 20,
 				timeout: 30 * 60_000,
 			});
-			return { exitCode: 0, stdout, stderr, ms: Date.now() - started };
+			return { exitCode: 0, stdout, stderr, ms: Date.now() - started, ...peak(stderr) };
 		} catch (error) {
 			const e = error as { code?: number; stdout?: string; stderr?: string };
 			return {
@@ -185,6 +198,7 @@ export class N8nInstance {
 				stdout: e.stdout ?? '',
 				stderr: e.stderr ?? '',
 				ms: Date.now() - started,
+				...peak(e.stderr ?? ''),
 			};
 		}
 	}
@@ -239,6 +253,21 @@ export class N8nInstance {
 		for (const folder of this.binaryDataFolders) if (existsSync(folder)) walk(folder);
 		return found;
 	}
+}
+
+/**
+ * The output items of a node's first run in an execution.
+ *
+ * @throws Error when the node did not run or failed, with the end of n8n's output.
+ */
+export function nodeOutput(execution: Execution, node: string) {
+	const run = execution.data?.resultData.runData[node]?.[0];
+	if (!run)
+		throw new Error(
+			`node ${node} did not run:\n${execution.stdout.slice(-3000)}\n${execution.stderr.slice(-3000)}`,
+		);
+	if (run.error) throw new Error(`node ${node} failed: ${run.error.message}`);
+	return run.data!.main[0];
 }
 
 /** Finds the run data in `n8n execute --rawOutput` output: the JSON document after any log lines. */

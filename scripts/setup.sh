@@ -14,8 +14,9 @@ cd "$root"
 step() { printf '\n== %s\n' "$*"; }
 
 engines() {
-	step "Speech engines from Debian (flite, ffmpeg, pocketsphinx)"
+	step "Speech engines from Debian (flite, ffmpeg, pocketsphinx), and GNU time for peak memory"
 	local missing=()
+	[ -x /usr/bin/time ] || missing+=(time)
 	command -v flite >/dev/null || missing+=(flite)
 	command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 	command -v pocketsphinx_continuous >/dev/null || missing+=(pocketsphinx)

@@ -8,6 +8,7 @@
  * is available; invalid ones get OpenAI-shaped 400 errors.
  */
 import busboy from 'busboy';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -202,6 +203,21 @@ export async function startReferenceServer(
 			throw new HttpError(400, `Invalid request: ${errors.join('; ')}`, 'invalid_request');
 	}
 
+	// The same audio asked for in several response formats (or by several n8n versions) runs the
+	// engine once: pocketsphinx takes minutes on a podcast. Keyed by the bytes' SHA-256.
+	const transcripts = new Map<string, ReturnType<typeof transcribe>>();
+	async function cachedTranscribe(bytes: Buffer, type: string) {
+		const key = `${createHash('sha256').update(bytes).digest('hex')} ${type}`;
+		let pending = transcripts.get(key);
+		if (!pending) {
+			pending = transcribe(bytes, type);
+			pending.catch(() => transcripts.delete(key));
+			if (transcripts.size >= 256) transcripts.delete(transcripts.keys().next().value!);
+			transcripts.set(key, pending);
+		}
+		return await pending;
+	}
+
 	async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
 		const apiPath = url.pathname.replace(/^\/v1/, '');
@@ -264,7 +280,7 @@ export async function startReferenceServer(
 			}
 			let result;
 			try {
-				result = await transcribe(upload.file.bytes, upload.file.type);
+				result = await cachedTranscribe(upload.file.bytes, upload.file.type);
 			} catch {
 				throw new HttpError(
 					400,

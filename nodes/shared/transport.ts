@@ -222,6 +222,9 @@ export async function audioApiRequest(
 		} else if (request.multipart) {
 			const form = await request.multipart();
 			httpOptions.body = form;
+			// Following redirects makes axios keep every byte written, to replay the body: a 25 MB
+			// chunk per upload in memory. Audio APIs do not redirect uploads.
+			httpOptions.disableFollowRedirect = true;
 			httpOptions.headers = { ...httpOptions.headers, ...form.getHeaders() };
 		}
 

@@ -10,6 +10,7 @@ import { parseSubtitles } from '../../lib/transcript/subtitles';
 import {
 	N8N_VERSIONS,
 	N8nInstance,
+	nodeOutput,
 	ROOT,
 	type BinaryDataMode,
 	type Execution,
@@ -36,15 +37,7 @@ const WRONG_KEY = 'sk-wrong-e2e-SECRET-5d1e';
 /** Measured word error rates, written to build/e2e-results.json for the record. */
 const measured: Array<{ n8n: string; mode: string; what: string; wer: number }> = [];
 
-function output(execution: Execution, node: string) {
-	const run = execution.data?.resultData.runData[node]?.[0];
-	if (!run)
-		throw new Error(
-			`node ${node} did not run:\n${execution.stdout.slice(-3000)}\n${execution.stderr.slice(-3000)}`,
-		);
-	if (run.error) throw new Error(`node ${node} failed: ${run.error.message}`);
-	return run.data!.main[0];
-}
+const output = nodeOutput;
 
 function succeeded(execution: Execution) {
 	expect(execution.data).toBeDefined();
