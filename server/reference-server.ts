@@ -207,7 +207,9 @@ export async function startReferenceServer(
 	// engine once: pocketsphinx takes minutes on a podcast. Keyed by the bytes' SHA-256.
 	const transcripts = new Map<string, ReturnType<typeof transcribe>>();
 	async function cachedTranscribe(bytes: Buffer, type: string) {
-		const key = `${createHash('sha256').update(bytes).digest('hex')} ${type}`;
+		// The content type matters only for raw PCM, whose rate and channels it carries.
+		const raw = /^audio\/(l16|pcm)\b/i.test(type) ? type : '';
+		const key = `${createHash('sha256').update(bytes).digest('hex')} ${raw}`;
 		let pending = transcripts.get(key);
 		if (!pending) {
 			pending = transcribe(bytes, type);

@@ -34,6 +34,16 @@ export interface SpeechReply {
 }
 
 /**
+ * Whether a speech reply with this content type is the audio itself (and can go straight into a
+ * binary), rather than events, Opper's JSON, or an error page.
+ */
+export function replyIsAudio(style: ApiStyle, contentType: string): boolean {
+	if (isEventStream(contentType)) return false;
+	if (style === 'opper' && /json/i.test(contentType)) return false;
+	return !/json|text\/(plain|html)/i.test(contentType);
+}
+
+/**
  * Reads a speech reply: raw audio; server-sent events (asked for or not); or, for Opper, JSON with
  * base64 audio.
  *

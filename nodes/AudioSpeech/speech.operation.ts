@@ -14,7 +14,12 @@ import {
 	RequestParameterError,
 	SPEECH_INPUT_MAX_CHARS,
 } from '../../lib/openai/requests';
-import { NotAudioError, readSpeechReply, speechRequestBody } from '../../lib/providers/speech';
+import {
+	NotAudioError,
+	readSpeechReply,
+	replyIsAudio,
+	speechRequestBody,
+} from '../../lib/providers/speech';
 import {
 	getModel,
 	modelProperty,
@@ -26,7 +31,7 @@ import { joinAudio, JoinError, JOINABLE_FORMATS } from '../../lib/audio/join';
 import { mapConcurrent } from '../../lib/concurrency';
 import { splitText } from '../../lib/text/split-text';
 import { listModels } from '../shared/models';
-import { apiStyle, audioApiRequest } from '../shared/transport';
+import { apiStyle, audioApiRequest, bodyBuffer, type Readable } from '../shared/transport';
 
 const CUSTOM_VOICE_ID = '__customVoiceId';
 const OTHER_VOICE_NAME = '__otherVoiceName';
@@ -229,9 +234,10 @@ function voiceOf(ctx: IExecuteFunctions, itemIndex: number): string | { id: stri
 	return voice;
 }
 
-/** One spoken part of an item's text. */
+/** One spoken part of an item's text: its audio read, or (a whole text in one part) its stream. */
 interface SpokenPart {
 	audio: Buffer;
+	stream?: Readable;
 	mimeType?: string;
 	details: Record<string, unknown>;
 	requestId?: string;
@@ -308,17 +314,34 @@ export async function execute(
 		bodies,
 		Number(options.partConcurrency ?? 4),
 		async (body): Promise<SpokenPart> => {
+			// A text in one part streams its audio into n8n's binary store; parts are joined in memory.
 			const reply = await audioApiRequest.call(
 				this,
-				{ method: 'POST', operation: 'speech', model, json: body },
+				{
+					method: 'POST',
+					operation: 'speech',
+					model,
+					json: body,
+					streamReply: bodies.length === 1,
+				},
 				retryOptions(options),
 				itemIndex,
 			);
-			try {
-				// Streams (asked for or not) and Opper's JSON replies are read into audio; an event
-				// stream or an error page is never stored as if it were audio.
+			const contentType = String(reply.headers['content-type'] ?? '');
+			if (reply.stream && replyIsAudio(style, contentType)) {
 				return {
-					...readSpeechReply(style, String(reply.headers['content-type'] ?? ''), reply.body),
+					audio: Buffer.alloc(0),
+					stream: reply.stream,
+					details: {},
+					requestId: reply.requestId,
+				};
+			}
+			const replyBody = reply.stream ? await bodyBuffer(reply.stream) : reply.body;
+			try {
+				// Event streams (asked for or not) and Opper's JSON replies are read into audio; an
+				// event stream or an error page is never stored as if it were audio.
+				return {
+					...readSpeechReply(style, contentType, replyBody),
 					requestId: reply.requestId,
 				};
 			} catch (error) {
@@ -333,12 +356,14 @@ export async function execute(
 		},
 	);
 
-	let audio: Buffer;
+	let audio: Buffer | Readable;
 	try {
-		audio = joinAudio(
-			format,
-			parts.map((part) => part.audio),
-		);
+		audio =
+			parts[0].stream ??
+			joinAudio(
+				format,
+				parts.map((part) => part.audio),
+			);
 	} catch (error) {
 		throw new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex });
 	}
@@ -347,13 +372,18 @@ export async function execute(
 	const mimeType = parts[0].mimeType ?? formatMimeType;
 	const fileName = `${String(options.fileName || 'speech').replace(/\.[A-Za-z0-9]+$/, '')}.${extension}`;
 	const binary = await this.helpers.prepareBinaryData(audio, fileName, mimeType);
+	const bytes = Buffer.isBuffer(audio)
+		? audio.length
+		: binary.id
+			? (await this.helpers.getBinaryMetadata(binary.id)).fileSize
+			: Buffer.byteLength(binary.data, 'base64');
 	const single = parts.length === 1 ? parts[0] : undefined;
 	return {
 		json: {
 			model,
 			voice: typeof voice === 'string' ? voice : voice.id,
 			response_format: format,
-			bytes: audio.length,
+			bytes,
 			fileName,
 			mimeType,
 			characters: input.length,

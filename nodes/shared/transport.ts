@@ -42,6 +42,12 @@ export interface ApiRequest {
 	 * retry needs a fresh one.
 	 */
 	multipart?: () => FormData | Promise<FormData>;
+	/**
+	 * Hand a successful reply's body over as a stream (`ApiResponse.stream`) instead of reading
+	 * it: for audio replies that go straight into n8n's binary store. Error replies are still
+	 * read whole, for their message.
+	 */
+	streamReply?: boolean;
 }
 
 /** The provider's successful reply. */
@@ -49,9 +55,36 @@ export interface ApiResponse {
 	statusCode: number;
 	/** Header names in lower case. */
 	headers: Record<string, string | string[] | undefined>;
+	/** The body; empty when it is handed over as `stream`. */
 	body: Buffer;
+	/** With `streamReply`: the body, not yet read. */
+	stream?: Readable;
 	/** From `x-request-id`, when the provider sends it. */
 	requestId?: string;
+}
+
+/** A readable stream, as n8n's request helpers give a body with `encoding: 'stream'`. */
+export type Readable = Awaited<ReturnType<IExecuteFunctions['helpers']['getBinaryStream']>>;
+
+function isReadable(value: unknown): value is Readable {
+	return (
+		typeof value === 'object' &&
+		value !== null &&
+		typeof (value as { pipe?: unknown }).pipe === 'function' &&
+		Symbol.asyncIterator in value
+	);
+}
+
+/** Reads a reply body of any shape n8n's request helpers give (Buffer, ArrayBuffer, stream, string) into a Buffer. */
+export async function bodyBuffer(raw: unknown): Promise<Buffer> {
+	if (Buffer.isBuffer(raw)) return raw;
+	if (raw instanceof ArrayBuffer) return Buffer.from(new Uint8Array(raw));
+	if (isReadable(raw)) {
+		const chunks: Buffer[] = [];
+		for await (const chunk of raw) chunks.push(Buffer.from(chunk as Uint8Array));
+		return Buffer.concat(chunks);
+	}
+	return Buffer.from(typeof raw === 'string' ? raw : '');
 }
 
 /** How hard to try. */
@@ -210,7 +243,7 @@ export async function audioApiRequest(
 			url,
 			...(target.qs ? { qs: target.qs } : {}),
 			json: false,
-			encoding: 'arraybuffer',
+			encoding: request.streamReply ? 'stream' : 'arraybuffer',
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
 			timeout: options.timeoutMs,
@@ -266,13 +299,19 @@ export async function audioApiRequest(
 		const headers = Object.fromEntries(
 			Object.entries(response.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
 		);
-		const raw = response.body;
-		const body = Buffer.isBuffer(raw)
-			? raw
-			: raw instanceof ArrayBuffer
-				? Buffer.from(new Uint8Array(raw))
-				: Buffer.from(typeof raw === 'string' ? raw : '');
-		if (response.statusCode >= 200 && response.statusCode < 300) {
+		const ok = response.statusCode >= 200 && response.statusCode < 300;
+		if (ok && request.streamReply && isReadable(response.body)) {
+			const requestId = headers['x-request-id'];
+			return {
+				statusCode: response.statusCode,
+				headers,
+				body: Buffer.alloc(0),
+				stream: response.body,
+				...(requestId ? { requestId: String(requestId) } : {}),
+			};
+		}
+		const body = await bodyBuffer(response.body);
+		if (ok) {
 			const requestId = headers['x-request-id'];
 			return {
 				statusCode: response.statusCode,
