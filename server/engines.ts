@@ -180,7 +180,28 @@ export function parsePocketsphinx(output: string): Utterance[] {
 		u.start = u.words[0]?.start ?? 0;
 		u.end = u.words[u.words.length - 1]?.end ?? u.start;
 	}
-	return utterances.filter((u) => u.words.length > 0);
+	return inOrder(utterances.filter((u) => u.words.length > 0));
+}
+
+/**
+ * pocketsphinx 0.8 now and then stamps an utterance seconds too late or too long, overlapping
+ * the next one. A provider's segments never overlap, so each utterance is clamped between its
+ * neighbours: it starts no earlier than the previous one ends and ends no later than the next
+ * one starts. Its words are clamped the same way.
+ */
+function inOrder(utterances: Utterance[]): Utterance[] {
+	let previousEnd = 0;
+	utterances.forEach((u, i) => {
+		const nextStart = utterances[i + 1]?.start ?? Infinity;
+		u.start = Math.max(u.start, previousEnd);
+		u.end = Math.max(u.start, Math.min(u.end, nextStart));
+		for (const w of u.words) {
+			w.start = Math.min(Math.max(w.start, u.start), u.end);
+			w.end = Math.min(Math.max(w.end, w.start), u.end);
+		}
+		previousEnd = u.end;
+	});
+	return utterances;
 }
 
 /**
@@ -208,10 +229,17 @@ export async function transcribe(
 		await run('ffmpeg', ['-loglevel', 'error', '-y', ...inputArgs, ...decode]);
 		const { stdout } = await run(
 			'pocketsphinx_continuous',
-			['-infile', wav, '-time', 'yes', '-logfn', '/dev/null'],
+			// Utterances end after 0.25 s of silence (default 0.5 s): flite's pauses between
+			// sentences are shorter than that, and pocketsphinx 0.8's times go wrong in utterances
+			// minutes long (overlapping, past the end of the file).
+			['-infile', wav, '-time', 'yes', '-logfn', '/dev/null', '-vad_postspeech', '25'],
 			{ maxBuffer: 64 << 20 },
 		);
 		const samples = ((await stat(wav)).size - 44) / 2;
-		return { utterances: parsePocketsphinx(stdout), duration: samples / 16000 };
+		const duration = samples / 16000;
+		const utterances = parsePocketsphinx(stdout);
+		const last = utterances[utterances.length - 1];
+		if (last) last.end = Math.min(last.end, duration);
+		return { utterances, duration };
 	});
 }
