@@ -268,6 +268,23 @@ export function styleWorkflows(): WorkflowJson[] {
 			'audioOpper',
 		),
 		workflow(
+			'e2eStream',
+			'Speech and transcripts as server-sent events',
+			[
+				speechNode('Speak', {
+					model: model('gpt-4o-mini-tts'),
+					input: SENTENCES[0],
+					responseFormat: 'wav',
+					options: { streamFormat: 'sse' },
+				}),
+				transcriptionNode('Transcribe', {
+					model: model('gpt-4o-transcribe'),
+					options: { stream: true, includeLogprobs: true },
+				}),
+			],
+			'audioChatSim',
+		),
+		workflow(
 			'e2eChat',
 			'Audio Chat with a spoken answer',
 			[

@@ -32,6 +32,10 @@ const dir = mkdtempSync(path.join(tmpdir(), 'podcast-e2e-'));
 let server: ReferenceServer;
 /** Word error rate of the same chunks transcribed one by one, straight from the server. */
 const chunkByChunkWer: Record<string, number> = {};
+/** Those chunks' segments, moved to their place in the whole file by hand. */
+const chunkByChunkSegments: Record<string, Array<[number, number, string]>> = {};
+/** Where the chunks meet, in seconds. */
+const boundaries: Record<string, number[]> = {};
 const durations: Record<string, number> = {};
 const measured: Array<Record<string, unknown>> = [];
 
@@ -48,10 +52,12 @@ async function speak(text: string, format: 'wav' | 'mp3'): Promise<Buffer> {
 	return joinAudio(format, parts);
 }
 
-async function transcribeDirectly(file: string, name: string): Promise<string> {
+type Segment = { id: number; start: number; end: number; text: string };
+
+async function transcribeDirectly(file: string, name: string) {
 	const form = new FormData();
 	form.append('model', 'whisper-1');
-	form.append('response_format', 'json');
+	form.append('response_format', 'verbose_json');
 	form.append('file', new Blob([readFileSync(file)]), name);
 	const reply = await fetch(`${server.baseUrl}/audio/transcriptions`, {
 		method: 'POST',
@@ -59,8 +65,10 @@ async function transcribeDirectly(file: string, name: string): Promise<string> {
 		body: form,
 	});
 	if (!reply.ok) throw new Error(`transcription failed: ${reply.status} ${await reply.text()}`);
-	return ((await reply.json()) as { text: string }).text;
+	return (await reply.json()) as { text: string; segments: Segment[] };
 }
+
+const ms = (seconds: number) => Math.round(seconds * 1000) / 1000;
 
 beforeAll(async () => {
 	server = await startReferenceServer({ apiKey: KEY, mp3Bitrate: '128k' });
@@ -78,10 +86,18 @@ beforeAll(async () => {
 			baseName: 'gpl3',
 		});
 		durations[format] = chunks[chunks.length - 1].end;
-		const texts = await mapConcurrent(chunks, 4, (c) =>
+		boundaries[format] = chunks.slice(1).map((c) => c.start);
+		const replies = await mapConcurrent(chunks, 4, (c) =>
 			transcribeDirectly(c.path, path.basename(c.path)),
 		);
-		chunkByChunkWer[format] = wordErrorRate(GPL, texts.join(' '));
+		chunkByChunkWer[format] = wordErrorRate(GPL, replies.map((r) => r.text).join(' '));
+		chunkByChunkSegments[format] = replies.flatMap((r, i) =>
+			r.segments.map((seg): [number, number, string] => [
+				ms(seg.start + chunks[i].start),
+				ms(seg.end + chunks[i].start),
+				seg.text.trim(),
+			]),
+		);
 	}
 	writeFileSync(path.join(dir, 'hello.wav'), readFileSync(path.join(FIXTURES, 'hello.wav')));
 }, 30 * 60_000);
@@ -148,19 +164,29 @@ function newsletterWorkflow() {
 }
 
 type Cue = { index: number; start: number; end: number; text: string };
-type Segment = { id: number; start: number; end: number; text: string };
 
-/** Checks that timed entries run in order, with no gap over `maxGap` seconds, end to end. */
-function checkTimeline(entries: Array<{ start: number; end: number }>, duration: number) {
+/**
+ * Checks that timed entries run in order and cover the file, that no join between chunks leaves
+ * a gap over 4 s, and returns the largest gap anywhere (within a chunk, that is the engine's).
+ */
+function checkTimeline(
+	entries: Array<{ start: number; end: number }>,
+	duration: number,
+	joins: number[],
+): number {
 	let maxGap = entries[0].start;
 	for (let i = 1; i < entries.length; i++) {
-		expect(entries[i].start).toBeGreaterThanOrEqual(entries[i - 1].start);
+		expect(entries[i].start).toBeGreaterThanOrEqual(entries[i - 1].end - 0.001);
 		expect(entries[i].end).toBeGreaterThanOrEqual(entries[i].start);
-		maxGap = Math.max(maxGap, entries[i].start - entries[i - 1].end);
+		const gap = entries[i].start - entries[i - 1].end;
+		maxGap = Math.max(maxGap, gap);
+		if (joins.some((join) => entries[i - 1].end <= join && entries[i].start >= join)) {
+			expect(gap).toBeLessThan(4);
+		}
 	}
-	maxGap = Math.max(maxGap, duration - entries[entries.length - 1].end);
-	expect(maxGap).toBeLessThan(8);
-	return maxGap;
+	expect(entries[0].start).toBeLessThan(4);
+	expect(duration - entries[entries.length - 1].end).toBeLessThan(4);
+	return Math.max(maxGap, duration - entries[entries.length - 1].end);
 }
 
 describe.each(N8N_VERSIONS)('n8n %s.x, filesystem binary mode', (major) => {
@@ -206,10 +232,18 @@ describe.each(N8N_VERSIONS)('n8n %s.x, filesystem binary mode', (major) => {
 			}
 			const cues = srt.json.cues as Cue[];
 			expect(cues.map((c) => c.index)).toEqual(cues.map((_c, i) => i + 1));
-			const cueGap = checkTimeline(cues, duration);
+			const cueGap = checkTimeline(cues, duration, boundaries[format]);
 			const segments = verbose.json.segments as Segment[];
 			expect(segments.map((s) => s.id)).toEqual(segments.map((_s, i) => i));
-			const segmentGap = checkTimeline(segments, duration);
+			const segmentGap = checkTimeline(segments, duration, boundaries[format]);
+			// Stitched = the chunks' own segments, each moved by its chunk's start; nothing lost,
+			// doubled or misplaced.
+			expect(segments.map((seg) => [seg.start, seg.end, seg.text.trim()])).toEqual(
+				chunkByChunkSegments[format],
+			);
+			expect(cues.map((c) => [c.start, c.end])).toEqual(
+				chunkByChunkSegments[format].map(([start, end]) => [start, end]),
+			);
 			expect(Number(verbose.json.duration)).toBeGreaterThan(duration - 1);
 
 			const wer = wordErrorRate(GPL, String(verbose.json.text));

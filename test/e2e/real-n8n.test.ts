@@ -382,6 +382,25 @@ describe.each(N8N_VERSIONS)('API styles in n8n %s.x', (major) => {
 		expect(output(execution, 'Models').map((m) => m.json.id)).toContain('openai/tts-1');
 	});
 
+	it('server-sent events (seeds 001 and 004): speech deltas become a WAV, transcript deltas the text', async () => {
+		const before = simulators.openai.requests.length;
+		const execution = await n8n.execute('e2eStream');
+		succeeded(execution);
+		const [spoken] = output(execution, 'Speak');
+		expect(spoken.json).toMatchObject({ usage: { total_tokens: 64 }, mimeType: 'audio/wav' });
+		expect(spoken.binary?.data).toMatchObject({ mimeType: 'audio/wav' });
+		const [heard] = output(execution, 'Transcribe');
+		expect(heard.json).toMatchObject({
+			text: 'hello world',
+			logprobs: [{ token: 'hello' }],
+			usage: { total_tokens: 16 },
+		});
+		const [speech, transcription] = simulators.openai.requests.slice(before);
+		expect(speech.json).toMatchObject({ stream_format: 'sse' });
+		expect(transcription.fields).toMatchObject({ stream: 'true', include: ['logprobs'] });
+		expect(transcription.files![0].bytes.subarray(0, 4).toString('latin1')).toBe('RIFF');
+	});
+
 	it('Audio Chat: the recording goes as input_audio and the spoken answer comes back as a binary', async () => {
 		const execution = await n8n.execute('e2eChat');
 		succeeded(execution);

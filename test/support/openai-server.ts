@@ -166,6 +166,11 @@ function openAiError(
 }
 
 /** The test server. Create, `start()`, point a credential at `baseUrl`, `stop()` when done. */
+/** Server-sent events, one `data:` line per payload. */
+function eventStream(...payloads: object[]): string {
+	return payloads.map((payload) => `data: ${JSON.stringify(payload)}\n\n`).join('');
+}
+
 export class OpenAiTestServer {
 	readonly requests: ReceivedRequest[] = [];
 
@@ -491,6 +496,23 @@ export class OpenAiTestServer {
 			const format = String(request.json?.response_format ?? 'mp3');
 			const fixture = SPEECH_FIXTURE[format];
 			const bytes = readFileSync(path.join(FIXTURES, fixture.file));
+			if (request.json?.stream_format === 'sse') {
+				// Seed 004: speech.audio.delta events with base64 audio, then speech.audio.done.
+				const half = Math.floor(bytes.length / 2);
+				send(
+					200,
+					eventStream(
+						{ type: 'speech.audio.delta', audio: bytes.subarray(0, half).toString('base64') },
+						{ type: 'speech.audio.delta', audio: bytes.subarray(half).toString('base64') },
+						{
+							type: 'speech.audio.done',
+							usage: { input_tokens: 4, output_tokens: 60, total_tokens: 64 },
+						},
+					),
+					{ 'content-type': 'text/event-stream' },
+				);
+				return;
+			}
 			// pcm is the WAV's samples without the 44-byte header.
 			send(200, format === 'pcm' ? bytes.subarray(44) : bytes, { 'content-type': fixture.type });
 			return;
@@ -519,6 +541,28 @@ export class OpenAiTestServer {
 				choices: [{ index: 0, message, finish_reason: 'stop' }],
 				usage: { prompt_tokens: 30, completion_tokens: 8, total_tokens: 38 },
 			});
+			return;
+		}
+		if (request.apiPath === '/audio/transcriptions' && request.fields?.stream === 'true') {
+			// Seed 001: transcript.text.delta events, then transcript.text.done with the text.
+			const logprobs = [{ token: 'hello', logprob: -0.1, bytes: [104] }];
+			const withLogprobs = ([] as string[])
+				.concat(request.fields.include ?? [])
+				.includes('logprobs');
+			send(
+				200,
+				eventStream(
+					{ type: 'transcript.text.delta', delta: 'hello' },
+					{ type: 'transcript.text.delta', delta: ' world' },
+					{
+						type: 'transcript.text.done',
+						text: TRANSCRIPT,
+						...(withLogprobs ? { logprobs } : {}),
+						usage: { type: 'tokens', input_tokens: 14, output_tokens: 2, total_tokens: 16 },
+					},
+				),
+				{ 'content-type': 'text/event-stream' },
+			);
 			return;
 		}
 		if (request.apiPath === '/audio/transcriptions' || request.apiPath === '/audio/translations') {
