@@ -35,3 +35,62 @@ export async function mapConcurrent<T, R>(
 	if (failure) throw failure.error;
 	return results;
 }
+
+/**
+ * Like {@link mapConcurrent}, for inputs that arrive over time: `produce` calls `emit` for each
+ * input as it is ready, and `work` starts on it as soon as fewer than `limit` calls are in
+ * flight, in emission order. After the first failure (of `work` or of `produce`) no new call
+ * starts and `signal` is aborted, so that `produce` can stop early; the calls in flight are
+ * awaited and then that first error is thrown.
+ *
+ * @returns the results in emission order.
+ * @throws the first error.
+ */
+export async function pipeConcurrent<T, R>(
+	produce: (emit: (input: T) => void, signal: AbortSignal) => Promise<void>,
+	limit: number,
+	work: (input: T, index: number) => Promise<R>,
+): Promise<R[]> {
+	const results: R[] = [];
+	const tasks: Array<Promise<void>> = [];
+	const waiting: Array<() => void> = [];
+	const abort = new AbortController();
+	let free = Math.max(1, Math.floor(limit) || 1);
+	let failure: { error: unknown } | undefined;
+	const fail = (error: unknown) => {
+		failure ??= { error };
+		abort.abort();
+	};
+	const acquire = async () => {
+		if (free > 0) free--;
+		else await new Promise<void>((resolve) => waiting.push(resolve));
+	};
+	const release = () => {
+		const next = waiting.shift();
+		if (next) next();
+		else free++;
+	};
+	const emit = (input: T) => {
+		const index = tasks.length;
+		tasks.push(
+			(async () => {
+				await acquire();
+				try {
+					if (!failure) results[index] = await work(input, index);
+				} catch (error) {
+					fail(error);
+				} finally {
+					release();
+				}
+			})(),
+		);
+	};
+	try {
+		await produce(emit, abort.signal);
+	} catch (error) {
+		fail(error);
+	}
+	await Promise.all(tasks);
+	if (failure) throw failure.error;
+	return results;
+}

@@ -47,6 +47,10 @@ export interface SplitOptions {
 	baseName: string;
 	/** WAV: how far before each limit to look for a quiet moment, in seconds. Default 5. */
 	quietSearchSeconds?: number;
+	/** Called with each chunk as soon as its file is complete, so that it can be sent at once. */
+	onChunk?: (chunk: AudioChunk) => void;
+	/** Stops the split between blocks: it then rejects with a SplitError. */
+	signal?: AbortSignal;
 }
 
 /** Appends to one chunk file, in blocks of about 1 MB. */
@@ -131,8 +135,10 @@ export async function splitAudio(
 			? new WavSplitter(options)
 			: new FrameSplitter(container === 'mp3' ? 'mp3' : 'aac', options);
 	try {
-		for await (const block of source)
+		for await (const block of source) {
+			if (options.signal?.aborted) throw new SplitError('Splitting was stopped');
 			await splitter.push(Buffer.from(block.buffer, block.byteOffset, block.length));
+		}
 		return await splitter.end();
 	} catch (error) {
 		await splitter.abort();
@@ -171,6 +177,7 @@ abstract class Splitter {
 		const chunk = this.chunks[this.chunks.length - 1];
 		chunk.bytes = file.bytes;
 		chunk.end = end;
+		this.options.onChunk?.(chunk);
 	}
 
 	async abort(): Promise<void> {

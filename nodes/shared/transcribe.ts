@@ -19,7 +19,7 @@ import { apiStyle, audioApiRequest } from './transport';
 import { opperTranscriptionBody, type OpperAudioSource } from '../../lib/providers/opper';
 import type { ApiStyle } from '../../lib/providers/style';
 import { retryOptions } from './descriptions';
-import { mapConcurrent } from '../../lib/concurrency';
+import { pipeConcurrent } from '../../lib/concurrency';
 import {
 	chunkDirectory,
 	openChunk,
@@ -321,29 +321,37 @@ async function transcribeInChunks(
 
 	const directory = await chunkDirectory();
 	try {
-		let chunks: AudioChunk[];
-		try {
-			const opened = await upload.open();
-			chunks = await splitAudio(Buffer.isBuffer(opened) ? [opened] : opened, container, {
-				maxChunkBytes: limit,
-				directory: directory.path,
-				baseName: 'chunk',
-			});
-		} catch (error) {
-			const reason = error instanceof SplitError ? '' : ' while writing the chunk files';
-			throw new NodeOperationError(
-				ctx.getNode(),
-				`${where} cannot be split${reason}: ${(error as Error).message}`,
-				{ itemIndex },
-			);
-		}
-
 		const base = upload.fileName.replace(/\.[A-Za-z0-9]+$/, '') || 'audio';
 		const userPrompt = (request.fields.find(([name]) => name === 'prompt')?.[1] ?? '').trim();
 		const keepContext = options.keepContext === true;
+		const chunks: AudioChunk[] = [];
+		let split = false;
 		let textSoFar = '';
-		const transcripts = await mapConcurrent(
-			chunks,
+		// Chunks are sent as soon as they are cut, while the rest of the file is still being read.
+		const transcripts = await pipeConcurrent(
+			async (emit: (chunk: AudioChunk) => void, signal) => {
+				try {
+					const opened = await upload.open();
+					await splitAudio(Buffer.isBuffer(opened) ? [opened] : opened, container, {
+						maxChunkBytes: limit,
+						directory: directory.path,
+						baseName: 'chunk',
+						signal,
+						onChunk: (chunk) => {
+							chunks.push(chunk);
+							emit(chunk);
+						},
+					});
+					split = true;
+				} catch (error) {
+					const reason = error instanceof SplitError ? '' : ' while writing the chunk files';
+					throw new NodeOperationError(
+						ctx.getNode(),
+						`${where} cannot be split${reason}: ${(error as Error).message}`,
+						{ itemIndex },
+					);
+				}
+			},
 			keepContext ? 1 : Number(options.chunkConcurrency ?? 4),
 			async (chunk) => {
 				const fields = request.fields.filter(([name]) => name !== 'prompt');
@@ -369,9 +377,10 @@ async function transcribeInChunks(
 					return transcript;
 				} catch (error) {
 					const cause = error as NodeOperationError;
+					const of = split ? ` of ${chunks.length}` : '';
 					throw new NodeOperationError(
 						ctx.getNode(),
-						`Chunk ${chunk.index + 1} of ${chunks.length} (${formatTimestamp(chunk.start, 'vtt')}–${formatTimestamp(chunk.end, 'vtt')}) failed: ${cause.message}`,
+						`Chunk ${chunk.index + 1}${of} (${formatTimestamp(chunk.start, 'vtt')}–${formatTimestamp(chunk.end, 'vtt')}) failed: ${cause.message}`,
 						{
 							itemIndex,
 							description: [

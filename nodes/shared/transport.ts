@@ -1,4 +1,5 @@
 import type {
+	ICredentialDataDecryptedObject,
 	IExecuteFunctions,
 	IHttpRequestMethods,
 	IHttpRequestOptions,
@@ -156,10 +157,20 @@ function connectionHint(code: string | undefined): string {
 }
 
 /** The credential's API style, Base URL (no trailing slash), Azure api-version, and key (for redaction). */
+// One lookup per node run: n8n reads and decrypts the credential on every getCredentials call,
+// a database query each time in a real n8n.
+const credentialsByRun = new WeakMap<object, Promise<ICredentialDataDecryptedObject>>();
+
 async function endpoint(
 	ctx: Context,
 ): Promise<{ style: ApiStyle; baseUrl: string; apiKey: string; apiVersion?: string }> {
-	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
+	let pending = credentialsByRun.get(ctx);
+	if (!pending) {
+		pending = ctx.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE);
+		credentialsByRun.set(ctx, pending);
+		pending.catch(() => credentialsByRun.delete(ctx));
+	}
+	const credentials = await pending;
 	return {
 		style:
 			credentials.apiStyle === 'azure' || credentials.apiStyle === 'opper'
