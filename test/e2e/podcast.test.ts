@@ -16,7 +16,7 @@ import { splitText } from '../../lib/text/split-text';
 import { mapConcurrent } from '../../lib/concurrency';
 import { N8N_VERSIONS, N8nInstance, ROOT, nodeOutput, type Execution } from '../../e2e/n8n';
 import { wordErrorRate } from '../../e2e/wer';
-import { PACKAGE, workflow } from '../../e2e/workflows';
+import { speechNode, transcriptionNode, workflow } from '../../e2e/workflows';
 import { startReferenceServer, type ReferenceServer } from '../../server/reference-server';
 import { FIXTURES } from '../support/openai-server';
 
@@ -109,57 +109,28 @@ afterAll(async () => {
 	writeFileSync(path.join(ROOT, 'build/podcast-results.json'), JSON.stringify(measured, null, 2));
 });
 
-const model = (value: string) => ({ __rl: true, mode: 'id', value });
-
 /** Reads a file from disk and transcribes it as srt and as verbose_json. */
 function podcastWorkflow(id: string, file: string) {
-	const transcribe = (name: string, responseFormat: string) => ({
-		name,
-		type: `${PACKAGE}.audioTranscription`,
-		after: ['Read'],
-		parameters: {
-			binaryPropertyName: 'data',
-			model: model('whisper-1'),
-			responseFormat,
-			...(responseFormat === 'verbose_json' ? { timestampGranularities: ['segment'] } : {}),
-			options: {},
-		},
-	});
 	return workflow(id, `Podcast ${path.basename(file)}`, [
 		{
 			name: 'Read',
 			type: 'n8n-nodes-base.readWriteFile',
 			parameters: { operation: 'read', fileSelector: file, options: {} },
 		},
-		transcribe('SRT', 'srt'),
-		transcribe('Verbose', 'verbose_json'),
+		transcriptionNode('SRT', { responseFormat: 'srt' }, { after: ['Read'] }),
+		transcriptionNode(
+			'Verbose',
+			{ responseFormat: 'verbose_json', timestampGranularities: ['segment'] },
+			{ after: ['Read'] },
+		),
 	]);
 }
 
 function newsletterWorkflow() {
 	return workflow('podNewsletter', 'Newsletter', [
-		{
-			name: 'Speak',
-			type: `${PACKAGE}.audioSpeech`,
-			parameters: {
-				model: model('tts-1'),
-				input: NEWSLETTER,
-				voice: 'alloy',
-				responseFormat: 'mp3',
-				options: {},
-			},
-		},
-		{
-			name: 'Transcribe',
-			type: `${PACKAGE}.audioTranscription`,
-			parameters: {
-				binaryPropertyName: 'data',
-				model: model('whisper-1'),
-				responseFormat: 'json',
-				// Cut into chunks so that the two cores share the engine's work.
-				options: { maxUploadMb: 5 },
-			},
-		},
+		speechNode('Speak', { input: NEWSLETTER }),
+		// Cut into chunks so that the two cores share the engine's work.
+		transcriptionNode('Transcribe', { options: { maxUploadMb: 5 } }),
 	]);
 }
 
