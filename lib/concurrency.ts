@@ -17,23 +17,13 @@ export async function mapConcurrent<T, R>(
 	limit: number,
 	work: (input: T, index: number) => Promise<R>,
 ): Promise<R[]> {
-	const results = new Array<R>(inputs.length);
-	let next = 0;
-	let failure: { error: unknown } | undefined;
-	const worker = async () => {
-		while (!failure && next < inputs.length) {
-			const index = next++;
-			try {
-				results[index] = await work(inputs[index], index);
-			} catch (error) {
-				failure ??= { error };
-			}
-		}
-	};
-	const workers = Math.max(1, Math.min(Math.floor(limit) || 1, inputs.length));
-	await Promise.all(Array.from({ length: workers }, worker));
-	if (failure) throw failure.error;
-	return results;
+	return await pipeConcurrent<T, R>(
+		async (emit) => {
+			for (const input of inputs) emit(input);
+		},
+		limit,
+		work,
+	);
 }
 
 /**

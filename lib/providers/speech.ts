@@ -63,7 +63,7 @@ export function readSpeechReply(style: ApiStyle, contentType: string, body: Buff
 		} = readOpperSpeech(JSON.parse(body.toString('utf8')));
 		return { audio, details };
 	}
-	if (/json|text\/(plain|html)/i.test(contentType)) {
+	if (!replyIsAudio(style, contentType)) {
 		throw new NotAudioError(
 			`The provider answered with ${contentType.split(';')[0]} instead of audio: ${body.toString('utf8', 0, 200)}`,
 		);

@@ -429,6 +429,30 @@ function singleNodeWorkflow(
 	return { node, workflow };
 }
 
+/** The package's node type and a LoadOptionsContext for one of its parameters, as the editor makes. */
+async function editorContext(
+	nodeType: string,
+	credentials: Record<string, ICredentialDataDecryptedObject>,
+	parameterPath: string,
+	parameters: INodeParameters = {},
+) {
+	await useBinaryMode('default');
+	const pkg = loadPackage();
+	const type = pkg.nodes[`${PACKAGE_NAME}.${nodeType}`];
+	const { node, workflow } = singleNodeWorkflow(
+		`${PACKAGE_NAME}.${nodeType}`,
+		pkg.nodes,
+		parameters,
+	);
+	const context = new LoadOptionsContext(
+		workflow,
+		node,
+		createAdditionalData(new CredentialsHelper(pkg.credentials, credentials)),
+		parameterPath,
+	);
+	return { type, context };
+}
+
 /**
  * Runs a node's listSearch method the way the editor fills a dropdown: through n8n-core's
  * LoadOptionsContext for the node's `model` parameter.
@@ -439,16 +463,7 @@ export async function listSearch(
 	credentials: Record<string, ICredentialDataDecryptedObject>,
 	filter?: string,
 ) {
-	await useBinaryMode('default');
-	const pkg = loadPackage();
-	const type = pkg.nodes[`${PACKAGE_NAME}.${nodeType}`];
-	const { node, workflow } = singleNodeWorkflow(`${PACKAGE_NAME}.${nodeType}`, pkg.nodes);
-	const context = new LoadOptionsContext(
-		workflow,
-		node,
-		createAdditionalData(new CredentialsHelper(pkg.credentials, credentials)),
-		'parameters.model',
-	);
+	const { type, context } = await editorContext(nodeType, credentials, 'parameters.model');
 	const search = type.methods?.listSearch?.[method];
 	if (!search) throw new Error(`${nodeType} has no listSearch method ${method}`);
 	return await search.call(context, filter);
@@ -464,19 +479,11 @@ export async function loadOptions(
 	credentials: Record<string, ICredentialDataDecryptedObject>,
 	parameters: INodeParameters = {},
 ): Promise<INodePropertyOptions[]> {
-	await useBinaryMode('default');
-	const pkg = loadPackage();
-	const type = pkg.nodes[`${PACKAGE_NAME}.${nodeType}`];
-	const { node, workflow } = singleNodeWorkflow(
-		`${PACKAGE_NAME}.${nodeType}`,
-		pkg.nodes,
-		parameters,
-	);
-	const context = new LoadOptionsContext(
-		workflow,
-		node,
-		createAdditionalData(new CredentialsHelper(pkg.credentials, credentials)),
+	const { type, context } = await editorContext(
+		nodeType,
+		credentials,
 		'parameters.voice',
+		parameters,
 	);
 	const load = type.methods?.loadOptions?.[method];
 	if (!load) throw new Error(`${nodeType} has no loadOptions method ${method}`);
