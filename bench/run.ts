@@ -30,8 +30,8 @@ import path from 'node:path';
 
 import FormData from 'form-data';
 
-import { joinAudio } from '../lib/audio/join';
-import { pcm16Format, wavHeader } from '../lib/audio/wav';
+import { joinAudio } from '../package/lib/audio/join';
+import { pcm16Format, wavHeader } from '../package/lib/audio/wav';
 import { N8nInstance, ROOT, nodeOutput, type BinaryDataMode, type Execution } from '../e2e/n8n';
 import { listItems, speechNode, transcriptionNode, workflow, PACKAGE } from '../e2e/workflows';
 import { startStubServer, type StubServer } from './stub-server';

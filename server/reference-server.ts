@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { formatSubtitles } from '../lib/transcript/subtitles';
+import { formatSubtitles } from '../package/lib/transcript/subtitles';
 import { checkEngines, synthesize, transcribe, type Utterance } from './engines';
 import { contractPath, validateRequest } from './openapi-contract';
 

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { sniffContainer } from '../../lib/audio/container';
-import { parseSubtitles } from '../../lib/transcript/subtitles';
+import { sniffContainer } from '../../package/lib/audio/container';
+import { parseSubtitles } from '../../package/lib/transcript/subtitles';
 import { ROOT } from '../../e2e/n8n';
 import { EXAMPLE_TEXT } from '../../e2e/examples';
 import { wordErrorRate } from '../../e2e/wer';

@@ -10,10 +10,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { splitAudio } from '../../lib/audio/split';
-import { joinAudio } from '../../lib/audio/join';
-import { splitText } from '../../lib/text/split-text';
-import { mapConcurrent } from '../../lib/concurrency';
+import { splitAudio } from '../../package/lib/audio/split';
+import { joinAudio } from '../../package/lib/audio/join';
+import { splitText } from '../../package/lib/text/split-text';
+import { mapConcurrent } from '../../package/lib/concurrency';
 import { N8N_VERSIONS, N8nInstance, ROOT, nodeOutput, type Execution } from '../../e2e/n8n';
 import { wordErrorRate } from '../../e2e/wer';
 import { speechNode, transcriptionNode, workflow } from '../../e2e/workflows';

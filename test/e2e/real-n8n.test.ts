@@ -5,8 +5,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { speechFormatInfo } from '../../lib/audio/container';
-import { parseSubtitles } from '../../lib/transcript/subtitles';
+import { speechFormatInfo } from '../../package/lib/audio/container';
+import { parseSubtitles } from '../../package/lib/transcript/subtitles';
 import {
 	N8N_VERSIONS,
 	N8nInstance,

@@ -1,6 +1,6 @@
 import { OpenAiTestServer } from '../support/openai-server';
 import { listSearch, loadOptions, testCredential } from '../support/engine';
-import { BUILT_IN_VOICES } from '../../lib/openai/requests';
+import { BUILT_IN_VOICES } from '../../package/lib/openai/requests';
 
 describe('Audio API credential', () => {
 	const server = new OpenAiTestServer();

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { wordErrorRate } from '../../e2e/wer';
-import { readWavLayout } from '../../lib/audio/wav';
+import { readWavLayout } from '../../package/lib/audio/wav';
 import { startReferenceServer, type ReferenceServer } from '../../server/reference-server';
 import { FIXTURES, OpenAiTestServer } from '../support/openai-server';
 import { runWorkflow, type BinaryMode, type StartBinary } from '../support/engine';

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import FormData from 'form-data';
 
-import { parseSubtitles } from '../../lib/transcript/subtitles';
-import { sniffContainer } from '../../lib/audio/container';
+import { parseSubtitles } from '../../package/lib/transcript/subtitles';
+import { sniffContainer } from '../../package/lib/audio/container';
 import { wordErrorRate } from '../../e2e/wer';
 import { checkEngines, parsePocketsphinx } from '../../server/engines';
 import { startReferenceServer, type ReferenceServer } from '../../server/reference-server';

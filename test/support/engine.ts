@@ -38,7 +38,8 @@ import type {
 } from 'n8n-workflow';
 import { ICredentialsHelper, LoggerProxy, NodeConnectionTypes, Workflow } from 'n8n-workflow';
 
-const ROOT = path.resolve(__dirname, '../..');
+/** The package folder: its package.json and its built dist/. */
+const PACKAGE_DIR = path.resolve(__dirname, '../../package');
 export const PACKAGE_NAME = 'n8n-nodes-audio-api';
 
 /** A file to attach to a start item as a binary property. */
@@ -117,14 +118,14 @@ interface LoadedPackage {
 	credentials: Record<string, ICredentialType>;
 }
 
-/** Loads the built package from dist/ through package.json's "n8n" section, as n8n does. */
+/** Loads the built package from package/dist through its package.json's "n8n" section, as n8n does. */
 export function loadPackage(): LoadedPackage {
-	const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+	const pkg = JSON.parse(readFileSync(path.join(PACKAGE_DIR, 'package.json'), 'utf8')) as {
 		n8n: { nodes: string[]; credentials: string[] };
 	};
 	const nodes: Record<string, INodeType> = {};
 	for (const file of pkg.n8n.nodes) {
-		const mod = require(path.join(ROOT, file)) as Record<string, new () => INodeType>;
+		const mod = require(path.join(PACKAGE_DIR, file)) as Record<string, new () => INodeType>;
 		for (const Cls of Object.values(mod)) {
 			const node = new Cls();
 			nodes[`${PACKAGE_NAME}.${node.description.name}`] = node;
@@ -132,7 +133,7 @@ export function loadPackage(): LoadedPackage {
 	}
 	const credentials: Record<string, ICredentialType> = {};
 	for (const file of pkg.n8n.credentials) {
-		const mod = require(path.join(ROOT, file)) as Record<string, new () => ICredentialType>;
+		const mod = require(path.join(PACKAGE_DIR, file)) as Record<string, new () => ICredentialType>;
 		for (const Cls of Object.values(mod)) {
 			const credential = new Cls();
 			credentials[credential.name] = credential;

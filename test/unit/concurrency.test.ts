@@ -1,4 +1,4 @@
-import { mapConcurrent, pipeConcurrent } from '../../lib/concurrency';
+import { mapConcurrent, pipeConcurrent } from '../../package/lib/concurrency';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

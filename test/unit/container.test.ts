@@ -7,7 +7,7 @@ import {
 	sniffContainer,
 	speechFormatInfo,
 	SPEECH_FORMATS,
-} from '../../lib/audio/container';
+} from '../../package/lib/audio/container';
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, '../fixtures/audio', name));
 

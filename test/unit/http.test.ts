@@ -1,7 +1,7 @@
-import { parseProviderError, providerErrorHint, redactSecret } from '../../lib/http/provider-error';
-import { MAX_BACKOFF_MS, parseRetryAfter, retryDelayMs } from '../../lib/http/retry';
-import { requestOptions, retryOptions } from '../../nodes/shared/descriptions';
-import { DEFAULT_RETRY_OPTIONS } from '../../nodes/shared/transport';
+import { parseProviderError, providerErrorHint, redactSecret } from '../../package/lib/http/provider-error';
+import { MAX_BACKOFF_MS, parseRetryAfter, retryDelayMs } from '../../package/lib/http/retry';
+import { requestOptions, retryOptions } from '../../package/nodes/shared/descriptions';
+import { DEFAULT_RETRY_OPTIONS } from '../../package/nodes/shared/transport';
 
 describe('parseRetryAfter', () => {
 	const now = Date.parse('2026-11-20T12:00:00Z');

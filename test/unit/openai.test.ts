@@ -1,5 +1,5 @@
-import { inferModelKind, ModelListError, readModelList } from '../../lib/openai/models';
-import { RequestParameterError, speechBody, transcriptionFields } from '../../lib/openai/requests';
+import { inferModelKind, ModelListError, readModelList } from '../../package/lib/openai/models';
+import { RequestParameterError, speechBody, transcriptionFields } from '../../package/lib/openai/requests';
 
 describe('inferModelKind', () => {
 	it.each([

@@ -5,9 +5,9 @@ import {
 	OpperError,
 	readOpperModels,
 	readOpperSpeech,
-} from '../../lib/providers/opper';
-import { NotAudioError, readSpeechReply, speechRequestBody } from '../../lib/providers/speech';
-import { route, RouteError } from '../../lib/providers/style';
+} from '../../package/lib/providers/opper';
+import { NotAudioError, readSpeechReply, speechRequestBody } from '../../package/lib/providers/speech';
+import { route, RouteError } from '../../package/lib/providers/style';
 
 const request = {
 	model: 'openai/tts-1',

@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { sniffContainer } from '../../lib/audio/container';
-import { framesOf } from '../../lib/audio/frames';
-import { joinAudio, JoinError } from '../../lib/audio/join';
-import { splitAudio, SplitError, type AudioChunk } from '../../lib/audio/split';
-import { readWavLayout } from '../../lib/audio/wav';
+import { sniffContainer } from '../../package/lib/audio/container';
+import { framesOf } from '../../package/lib/audio/frames';
+import { joinAudio, JoinError } from '../../package/lib/audio/join';
+import { splitAudio, SplitError, type AudioChunk } from '../../package/lib/audio/split';
+import { readWavLayout } from '../../package/lib/audio/wav';
 
 // Real files made by ffmpeg: one second of tone, then 0.4 s of silence, repeated for 60 s.
 const dir = mkdtempSync(path.join(tmpdir(), 'split-test-'));

@@ -4,7 +4,7 @@ import {
 	isEventStream,
 	parseSse,
 	StreamError,
-} from '../../lib/http/sse';
+} from '../../package/lib/http/sse';
 
 const sse = (...payloads: object[]) =>
 	payloads.map((p) => `data: ${JSON.stringify(p)}\n\n`).join('');

@@ -1,7 +1,7 @@
-import { parseSubtitles } from '../../lib/transcript/subtitles';
-import { promptTail, stitchTranscripts } from '../../lib/transcript/stitch';
-import { readTranscript } from '../../lib/transcript/transcript';
-import { splitText } from '../../lib/text/split-text';
+import { parseSubtitles } from '../../package/lib/transcript/subtitles';
+import { promptTail, stitchTranscripts } from '../../package/lib/transcript/stitch';
+import { readTranscript } from '../../package/lib/transcript/transcript';
+import { splitText } from '../../package/lib/text/split-text';
 
 const srt = (first: string, second: string) =>
 	`1\n00:00:00,000 --> 00:00:02,500\n${first}\n\n2\n00:00:02,500 --> 00:00:04,000\n${second}\n`;

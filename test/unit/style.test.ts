@@ -3,7 +3,7 @@ import {
 	AZURE_DEFAULT_API_VERSION,
 	route,
 	RouteError,
-} from '../../lib/providers/style';
+} from '../../package/lib/providers/style';
 
 describe('route', () => {
 	it('puts OpenAI-compatible operations at the API root', () => {

@@ -3,12 +3,12 @@ import {
 	formatSubtitles,
 	formatTimestamp,
 	parseSubtitles,
-} from '../../lib/transcript/subtitles';
+} from '../../package/lib/transcript/subtitles';
 import {
 	readTranscript,
 	subtitleFormatOf,
 	TranscriptFormatError,
-} from '../../lib/transcript/transcript';
+} from '../../package/lib/transcript/transcript';
 
 const SRT = `1
 00:00:00,000 --> 00:00:02,500
