@@ -89,7 +89,42 @@ export class AudioApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			description:
-				'Sent as "Authorization: Bearer &lt;key&gt;". Self-hosted servers without authentication accept any value.',
+				'Sent in the Authentication Header below (Azure: the api-key header). Self-hosted servers without authentication accept any value.',
+		},
+		{
+			displayName: 'Authentication Header',
+			name: 'authHeader',
+			type: 'options',
+			default: 'bearer',
+			description: 'Which header carries the API key',
+			options: [
+				{
+					name: 'Authorization: Bearer',
+					value: 'bearer',
+					description: 'OpenAI and most compatible servers',
+				},
+				{
+					name: 'Api-Key',
+					value: 'apiKey',
+					description: 'Gateways that take the key in an api-key header, as Azure does',
+				},
+				{
+					name: 'Custom Header',
+					value: 'custom',
+					description: 'Gateways that take the key in a header of their own',
+				},
+			],
+			displayOptions: { show: { apiStyle: ['openai', 'opper'] } },
+		},
+		{
+			displayName: 'Header Name',
+			name: 'authHeaderName',
+			type: 'string',
+			default: '',
+			placeholder: 'X-API-Key',
+			description: 'The name of the header that carries the API key',
+			required: true,
+			displayOptions: { show: { apiStyle: ['openai', 'opper'], authHeader: ['custom'] } },
 		},
 		{
 			displayName: 'Organization ID',
