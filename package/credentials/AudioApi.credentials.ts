@@ -1,13 +1,12 @@
 import type {
 	ICredentialDataDecryptedObject,
-	ICredentialTestRequest,
 	ICredentialType,
 	IHttpRequestOptions,
 	INodeProperties,
 	Icon,
 } from 'n8n-workflow';
 
-import { authHeaders, AZURE_DEFAULT_API_VERSION, type AuthHeader } from '../lib/providers/style';
+import { AZURE_DEFAULT_API_VERSION, credentialHeaders } from '../lib/providers';
 
 /**
  * Credential for any server that speaks OpenAI's audio API: OpenAI itself, Groq, Apertis,
@@ -153,34 +152,19 @@ export class AudioApi implements ICredentialType {
 		},
 	];
 
-	// A function rather than a generic block: the optional headers are only sent when set.
+	// A function rather than a generic block: the optional headers are only sent when set, and
+	// the style decides the key's header. Every node tests the credential (testedBy), so that the
+	// dialog shows the provider's own message for a refused key.
 	async authenticate(
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
-		const headers: Record<string, string> = {
-			...(requestOptions.headers as Record<string, string>),
+		return {
+			...requestOptions,
+			headers: {
+				...(requestOptions.headers as Record<string, string>),
+				...credentialHeaders(credentials),
+			},
 		};
-		const mode: AuthHeader =
-			credentials.apiStyle === 'azure'
-				? 'apiKey'
-				: ((credentials.authHeader as AuthHeader | undefined) ?? 'bearer');
-		Object.assign(
-			headers,
-			authHeaders(mode, String(credentials.apiKey ?? ''), String(credentials.authHeaderName ?? '')),
-		);
-		const organization = String(credentials.organizationId ?? '').trim();
-		if (organization) headers['OpenAI-Organization'] = organization;
-		const headerName = String(credentials.customHeaderName ?? '').trim();
-		if (headerName) headers[headerName] = String(credentials.customHeaderSecret ?? '');
-		return { ...requestOptions, headers };
 	}
-
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL: '={{ $credentials.baseUrl.replace(/\\/+$/, "") }}',
-			url: `={{ $credentials.apiStyle === "azure" ? "/openai/models?api-version=" + ($credentials.apiVersion || "${AZURE_DEFAULT_API_VERSION}") : $credentials.apiStyle === "opper" ? "/audio/models" : "/models" }}`,
-			method: 'GET',
-		},
-	};
 }

@@ -19,7 +19,7 @@ export async function mapConcurrent<T, R>(
 ): Promise<R[]> {
 	return await pipeConcurrent<T, R>(
 		async (emit) => {
-			for (const input of inputs) emit(input);
+			for (const input of inputs) await emit(input);
 		},
 		limit,
 		work,
@@ -29,15 +29,17 @@ export async function mapConcurrent<T, R>(
 /**
  * Like {@link mapConcurrent}, for inputs that arrive over time: `produce` calls `emit` for each
  * input as it is ready, and `work` starts on it as soon as fewer than `limit` calls are in
- * flight, in emission order. After the first failure (of `work` or of `produce`) no new call
- * starts and `signal` is aborted, so that `produce` can stop early; the calls in flight are
- * awaited and then that first error is thrown.
+ * flight, in emission order. `emit` resolves once its input has started, so a producer that
+ * awaits it holds no more than one input waiting (back-pressure: a producer of big chunks keeps
+ * memory bounded). After the first failure (of `work` or of `produce`) no new call starts, `emit`
+ * resolves at once and `signal` is aborted, so that `produce` can stop early; the calls in flight
+ * are awaited and then that first error is thrown.
  *
  * @returns the results in emission order.
  * @throws the first error.
  */
 export async function pipeConcurrent<T, R>(
-	produce: (emit: (input: T) => void, signal: AbortSignal) => Promise<void>,
+	produce: (emit: (input: T) => Promise<void>, signal: AbortSignal) => Promise<void>,
 	limit: number,
 	work: (input: T, index: number) => Promise<R>,
 ): Promise<R[]> {
@@ -50,9 +52,11 @@ export async function pipeConcurrent<T, R>(
 	const fail = (error: unknown) => {
 		failure ??= { error };
 		abort.abort();
+		// Let every waiting input through: each sees the failure and does not run.
+		for (const next of waiting.splice(0)) next();
 	};
 	const acquire = async () => {
-		if (free > 0) free--;
+		if (free > 0 || failure) free--;
 		else await new Promise<void>((resolve) => waiting.push(resolve));
 	};
 	const release = () => {
@@ -60,11 +64,14 @@ export async function pipeConcurrent<T, R>(
 		if (next) next();
 		else free++;
 	};
-	const emit = (input: T) => {
+	const emit = async (input: T) => {
 		const index = tasks.length;
+		let started!: () => void;
+		const start = new Promise<void>((resolve) => (started = resolve));
 		tasks.push(
 			(async () => {
 				await acquire();
+				started();
 				try {
 					if (!failure) results[index] = await work(input, index);
 				} catch (error) {
@@ -74,6 +81,7 @@ export async function pipeConcurrent<T, R>(
 				}
 			})(),
 		);
+		await start;
 	};
 	try {
 		await produce(emit, abort.signal);

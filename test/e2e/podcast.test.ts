@@ -80,10 +80,10 @@ beforeAll(async () => {
 		// its transcripts by content, so the n8n runs below reuse the engine's work.)
 		const chunkDir = path.join(dir, `chunks-${format}`);
 		mkdirSync(chunkDir);
-		const chunks = await splitAudio([audio], format, {
-			maxChunkBytes: LIMIT,
-			directory: chunkDir,
-			baseName: 'gpl3',
+		const chunks = (await splitAudio([audio], format, { maxChunkBytes: LIMIT })).map((c) => {
+			const file = path.join(chunkDir, `gpl3-${c.index + 1}.${format}`);
+			writeFileSync(file, Buffer.concat(c.data!));
+			return { ...c, path: file };
 		});
 		durations[format] = chunks[chunks.length - 1].end;
 		boundaries[format] = chunks.slice(1).map((c) => c.start);

@@ -1,6 +1,7 @@
 import { OpenAiTestServer } from '../support/openai-server';
 import { listSearch, loadOptions, testCredential } from '../support/engine';
-import { BUILT_IN_VOICES } from '../../package/lib/openai/requests';
+import { BUILT_IN_VOICES } from '../../package/lib/providers/openai';
+import { BUILT_IN_MODELS } from '../../package/nodes/shared/models';
 
 describe('Audio API credential', () => {
 	const server = new OpenAiTestServer();
@@ -13,13 +14,14 @@ describe('Audio API credential', () => {
 	beforeEach(() => server.requests.splice(0));
 
 	it('tests with GET <base>/models, tolerating a trailing slash, and sends every header it is given', async () => {
-		await testCredential('audioApi', {
+		const result = await testCredential('audioApi', {
 			baseUrl: `${server.baseUrl}//`,
 			apiKey: 'sk-cred-test-1234',
 			organizationId: 'org-42',
 			customHeaderName: 'X-Gateway-Key',
 			customHeaderSecret: 'gw-secret',
 		});
+		expect(result).toEqual({ status: 'OK', message: 'Connection successful' });
 		expect(server.requests).toHaveLength(1);
 		const [request] = server.requests;
 		expect(request).toMatchObject({ method: 'GET', apiPath: '/models', contractErrors: [] });
@@ -28,11 +30,37 @@ describe('Audio API credential', () => {
 		expect(request.headers['x-gateway-key']).toBe('gw-secret');
 	});
 
-	it('fails the test for a wrong key', async () => {
-		await expect(
-			testCredential('audioApi', { baseUrl: server.baseUrl, apiKey: 'sk-wrong' }),
-		).rejects.toThrow();
-		expect(server.requests[0].headers.authorization).toBe('Bearer sk-wrong');
+	it("fails the test for a wrong key with the provider's own message, the key redacted", async () => {
+		const result = await testCredential('audioApi', {
+			baseUrl: server.baseUrl,
+			apiKey: 'sk-wrong-key-5678',
+		});
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/^401: Incorrect API key provided/);
+		expect(result.message).toMatch(/Check the API Key/);
+		expect(result.message).not.toContain('sk-wrong-key-5678');
+		expect(server.requests[0].headers.authorization).toBe('Bearer sk-wrong-key-5678');
+	});
+
+	it('refuses a Base URL that is not http(s) without sending anything', async () => {
+		const result = await testCredential('audioApi', {
+			baseUrl: 'ftp://example.com/v1',
+			apiKey: 'k',
+		});
+		expect(result).toMatchObject({ status: 'Error' });
+		expect(result.message).toMatch(/not an http or https URL/);
+		expect(server.requests).toHaveLength(0);
+	});
+
+	it('sends the key in the header the credential names', async () => {
+		await testCredential('audioApi', {
+			baseUrl: server.baseUrl,
+			apiKey: 'sk-cred-test-1234',
+			authHeader: 'custom',
+			authHeaderName: 'X-Api-Key',
+		});
+		expect(server.requests[0].headers['x-api-key']).toBe('sk-cred-test-1234');
+		expect(server.requests[0].headers.authorization).toBeUndefined();
 	});
 
 	it('sends no optional headers when they are empty', async () => {
@@ -53,15 +81,29 @@ describe('model dropdowns', () => {
 	afterEach(() => expect(server.contractViolations()).toEqual([]));
 	const credentials = () => ({ audioApi: { baseUrl: server.baseUrl, apiKey: 'k' } });
 
-	it('lists speech models first in Audio Speech, and marks the others', async () => {
+	it('lists speech models in Audio Speech, then models of unknown kind, marked; others are left out', async () => {
 		const { results } = await listSearch('audioSpeech', 'searchSpeechModels', credentials());
 		expect(results).toEqual([
 			{ name: 'gpt-4o-mini-tts', value: 'gpt-4o-mini-tts' },
 			{ name: 'tts-1', value: 'tts-1' },
-			{ name: 'gpt-4o-mini (not an audio model)', value: 'gpt-4o-mini' },
-			{ name: 'gpt-4o-transcribe (stt)', value: 'gpt-4o-transcribe' },
-			{ name: 'whisper-1 (stt)', value: 'whisper-1' },
+			{ name: 'gpt-4o-mini (kind unknown)', value: 'gpt-4o-mini' },
 		]);
+	});
+
+	it('falls back to the built-in lists without a credential or when /models fails', async () => {
+		const none = await listSearch('audioSpeech', 'searchSpeechModels', {});
+		expect(none.results.map((r) => r.value)).toEqual(BUILT_IN_MODELS.tts);
+		const broken = await listSearch('audioTranscription', 'searchTranscriptionModels', {
+			// Nothing listens on port 1: the listing fails.
+			audioApi: { baseUrl: 'http://127.0.0.1:1/v1', apiKey: 'k' },
+		});
+		expect(broken.results.map((r) => r.value)).toEqual(BUILT_IN_MODELS.stt);
+		const voices = await loadOptions('audioSpeech', 'getVoices', {});
+		expect(voices.map((v) => v.value).slice(0, BUILT_IN_VOICES.length)).toEqual([
+			...BUILT_IN_VOICES,
+		]);
+		const chat = await listSearch('audioChat', 'searchChatModels', {});
+		expect(chat.results.map((r) => r.value)).toEqual(BUILT_IN_MODELS.chat);
 	});
 
 	it('lists transcription models first in Audio Transcription and Translation, and filters', async () => {
@@ -70,9 +112,10 @@ describe('model dropdowns', () => {
 			'searchTranscriptionModels',
 			credentials(),
 		);
-		expect(transcription.results.slice(0, 2).map((r) => r.value)).toEqual([
+		expect(transcription.results.map((r) => r.value)).toEqual([
 			'gpt-4o-transcribe',
 			'whisper-1',
+			'gpt-4o-mini',
 		]);
 		const filtered = await listSearch(
 			'audioTranslation',
@@ -90,6 +133,7 @@ describe('model dropdowns', () => {
 		});
 		expect(voices.map((v) => v.value)).toEqual([
 			...BUILT_IN_VOICES,
+			'',
 			'__customVoiceId',
 			'__otherVoiceName',
 		]);

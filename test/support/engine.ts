@@ -11,10 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
 	BinaryDataService,
-	ExecuteContext,
+	CredentialTestContext,
 	ExecutionLifecycleHooks,
 	LoadOptionsContext,
-	RoutingNode,
 	WorkflowExecute,
 } from 'n8n-core';
 import type {
@@ -23,6 +22,7 @@ import type {
 	ICredentials,
 	IExecuteFunctions,
 	IHttpRequestOptions,
+	INodeCredentialTestResult,
 	INodeExecutionData,
 	INodeParameters,
 	INodeProperties,
@@ -410,7 +410,9 @@ function singleNodeWorkflow(
 	nodeType: string,
 	types: Record<string, INodeType>,
 	parameters: INodeParameters = {},
+	withCredential = true,
 ) {
+	// Without a credential, as the editor has a node before the user attaches one.
 	const node: INode = {
 		id: 'solo',
 		name: 'Solo',
@@ -418,7 +420,7 @@ function singleNodeWorkflow(
 		typeVersion: 1,
 		position: [0, 0],
 		parameters,
-		credentials: { audioApi: { id: '1', name: 'Audio API' } },
+		...(withCredential ? { credentials: { audioApi: { id: '1', name: 'Audio API' } } } : {}),
 	};
 	const workflow = new Workflow({
 		id: 'solo',
@@ -444,6 +446,7 @@ async function editorContext(
 		`${PACKAGE_NAME}.${nodeType}`,
 		pkg.nodes,
 		parameters,
+		'audioApi' in credentials,
 	);
 	const context = new LoadOptionsContext(
 		workflow,
@@ -492,50 +495,27 @@ export async function loadOptions(
 }
 
 /**
- * Runs a credential's `test` request the way n8n's credential tester does: as the request
- * defaults of a throwaway declarative node, through n8n-core's RoutingNode.
+ * Runs a credential's test the way n8n's credential tester does for a credential that nodes test
+ * (`testedBy`): the first node of the package that names a test function for it, called with
+ * n8n-core's CredentialTestContext.
  *
- * @returns nothing when the test passes; throws the error n8n would show otherwise.
+ * @returns the result the credential dialog shows: `{status: 'OK' | 'Error', message}`.
  */
 export async function testCredential(
 	type: string,
 	data: ICredentialDataDecryptedObject,
-): Promise<void> {
+): Promise<INodeCredentialTestResult> {
 	await useBinaryMode('default');
 	const pkg = loadPackage();
-	const credential = pkg.credentials[type];
-	if (!credential.test) throw new Error(`${type} has no test`);
-	const tester: INodeType = {
-		description: {
-			displayName: 'Credential Test',
-			name: 'credentialTest',
-			group: ['transform'],
-			version: 1,
-			description: '',
-			defaults: { name: 'Credential Test' },
-			inputs: [NodeConnectionTypes.Main],
-			outputs: [NodeConnectionTypes.Main],
-			credentials: [{ name: type, required: true }],
-			requestDefaults: credential.test.request,
-			properties: [],
-		},
-	};
-	const { node, workflow } = singleNodeWorkflow('test.credentialTest', {
-		'test.credentialTest': tester,
-	});
-	const items = [{ json: {} }];
-	const executeData = { node, data: { main: [items] }, source: null };
-	const context = new ExecuteContext(
-		workflow,
-		node,
-		createAdditionalData(new CredentialsHelper(pkg.credentials, { [type]: data })),
-		'internal',
-		{ resultData: { runData: {} } } as never,
-		0,
-		items,
-		{ main: [items] },
-		executeData,
-		[],
-	);
-	await new RoutingNode(context, tester, { id: '1', name: 'test', type, data }).runNode();
+	for (const node of Object.values(pkg.nodes)) {
+		const testedBy = node.description.credentials?.find((c) => c.name === type)?.testedBy;
+		if (typeof testedBy !== 'string') continue;
+		const test = node.methods?.credentialTest?.[testedBy];
+		if (!test) throw new Error(`${node.description.name} names ${testedBy} but has no such method`);
+		const context = new CredentialTestContext(
+			createAdditionalData(new CredentialsHelper(pkg.credentials, { [type]: data })),
+		);
+		return await test.call(context, { id: '1', name: 'test', type, data });
+	}
+	throw new Error(`No node of the package tests the credential ${type}`);
 }

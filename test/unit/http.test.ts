@@ -1,4 +1,9 @@
-import { parseProviderError, providerErrorHint, redactSecret } from '../../package/lib/http/provider-error';
+import {
+	isQuotaError,
+	parseProviderError,
+	providerErrorHint,
+	redactSecrets,
+} from '../../package/lib/http/provider-error';
 import { MAX_BACKOFF_MS, parseRetryAfter, retryDelayMs } from '../../package/lib/http/retry';
 import { requestOptions, retryOptions } from '../../package/nodes/shared/descriptions';
 import { DEFAULT_RETRY_OPTIONS } from '../../package/nodes/shared/transport';
@@ -90,10 +95,75 @@ describe('parseProviderError', () => {
 	});
 });
 
-describe('redactSecret', () => {
-	it('removes every occurrence of the key', () => {
-		expect(redactSecret('key sk-abc1 and sk-abc1 again', 'sk-abc1')).toBe('key *** and *** again');
-		expect(redactSecret('short keys are left', 'ab')).toBe('short keys are left');
+describe('providerErrorHint: the right fix for each cause', () => {
+	const hint = (error: Parameters<typeof providerErrorHint>[0]) => providerErrorHint(error) ?? '';
+	it.each([
+		[
+			{
+				status: 404,
+				message: 'The API deployment for this resource does not exist.',
+				code: 'DeploymentNotFound',
+			},
+			/deployment's name/,
+		],
+		[
+			{
+				status: 400,
+				message: 'The audio operation does not work with the specified model',
+				code: 'OperationNotSupported',
+			},
+			/cannot do this operation/,
+		],
+		[
+			{ status: 404, message: 'file not found', code: 'file_not_found' },
+			/no file with this file_id/,
+		],
+		[{ status: 400, message: 'could not read', code: 'invalid_audio' }, /could not read the audio/],
+		[{ status: 400, message: 'Unsupported Content-Type: multipart/form-data' }, /Upload As/],
+		[{ status: 415, message: 'Unsupported Media Type' }, /Upload As/],
+		[{ status: 401, message: 'Incorrect API key provided' }, /API Key and Authentication Header/],
+		[{ status: 403, message: 'x', code: 'audio_requires_payg' }, /pay-as-you-go/],
+		[{ status: 403, message: 'forbidden' }, /permissions/],
+		[{ status: 413, message: 'Payload too large' }, /lower Max Upload Size/],
+		[{ status: 429, message: 'Rate limit reached for requests' }, /limits how fast/],
+		[
+			{ status: 429, message: 'You exceeded your current quota', code: 'insufficient_quota' },
+			/quota or budget is spent/,
+		],
+		[{ status: 429, message: 'Budget has been exceeded' }, /retrying does not help/],
+		[{ status: 503, message: 'Service is shutting down' }, /restarting/],
+		[{ status: 502, message: 'x', html: true }, /API root/],
+	])('%o', (error, expected) => {
+		expect(hint(error)).toMatch(expected);
+	});
+
+	it('tells a spent quota from a rate limit, so that only the rate limit is retried', () => {
+		expect(isQuotaError({ status: 429, message: 'Rate limit reached' })).toBe(false);
+		expect(isQuotaError({ status: 429, message: 'x', code: 'insufficient_quota' })).toBe(true);
+		expect(isQuotaError({ status: 500, message: 'quota' })).toBe(false);
+	});
+});
+
+describe('redactSecrets', () => {
+	const key = 'sk-test-0123456789abcdef';
+	it('hides the key plain, URL-encoded, and base64-encoded at any alignment', () => {
+		expect(redactSecrets(`key ${key} and ${key} again`, [key])).toBe('key *** and *** again');
+		expect(redactSecrets('short keys are left', ['ab'])).toBe('short keys are left');
+		const special = 'k3y+with/and=';
+		expect(redactSecrets(`q=${encodeURIComponent(special)}`, [special])).toBe('q=***');
+		for (const prefix of ['', 'a', 'ab', 'Bearer ', 'user:']) {
+			const encoded = Buffer.from(`${prefix}${key}`).toString('base64');
+			expect(redactSecrets(`Authorization: Basic ${encoded}`, [key])).not.toContain(
+				Buffer.from(key).toString('base64').slice(4, 20),
+			);
+			const decoded = Buffer.from(
+				redactSecrets(encoded, [key]).replace(/\*\*\*/g, ''),
+				'base64',
+			).toString('latin1');
+			expect(decoded).not.toContain(key.slice(3, 15));
+		}
+		const urlSafe = Buffer.from(`x${key}`).toString('base64url');
+		expect(redactSecrets(urlSafe, [key])).toContain('***');
 	});
 });
 

@@ -1,5 +1,9 @@
 import { inferModelKind, ModelListError, readModelList } from '../../package/lib/openai/models';
-import { RequestParameterError, speechBody, transcriptionFields } from '../../package/lib/openai/requests';
+import {
+	RequestParameterError,
+	speechBody,
+	transcriptionFields,
+} from '../../package/lib/providers/openai';
 
 describe('inferModelKind', () => {
 	it.each([
@@ -86,19 +90,17 @@ describe('speechBody', () => {
 describe('transcriptionFields', () => {
 	it('names arrays with [] and keeps the order of the API', () => {
 		expect(
-			transcriptionFields(
-				{
-					model: 'whisper-1',
-					response_format: 'verbose_json',
-					language: 'en',
-					prompt: 'p',
-					temperature: 0,
-					timestamp_granularities: ['word', 'segment'],
-					include: ['logprobs'],
-					chunking_strategy: 'auto',
-				},
-				'transcriptions',
-			),
+			transcriptionFields({
+				endpoint: 'transcriptions',
+				model: 'whisper-1',
+				response_format: 'verbose_json',
+				language: 'en',
+				prompt: 'p',
+				temperature: 0,
+				timestamp_granularities: ['word', 'segment'],
+				include: ['logprobs'],
+				chunking_strategy: 'auto',
+			}),
 		).toEqual([
 			['model', 'whisper-1'],
 			['response_format', 'verbose_json'],
@@ -113,10 +115,13 @@ describe('transcriptionFields', () => {
 	});
 	it('drops what translations do not take', () => {
 		expect(
-			transcriptionFields(
-				{ model: 'whisper-1', response_format: 'srt', language: 'de', include: ['logprobs'] },
-				'translations',
-			),
+			transcriptionFields({
+				endpoint: 'translations',
+				model: 'whisper-1',
+				response_format: 'srt',
+				language: 'de',
+				include: ['logprobs'],
+			}),
 		).toEqual([
 			['model', 'whisper-1'],
 			['response_format', 'srt'],
@@ -124,32 +129,30 @@ describe('transcriptionFields', () => {
 	});
 	it('refuses granularities without verbose_json and unpaired known speakers', () => {
 		expect(() =>
-			transcriptionFields(
-				{ model: 'm', response_format: 'json', timestamp_granularities: ['word'] },
-				'transcriptions',
-			),
+			transcriptionFields({
+				endpoint: 'transcriptions',
+				model: 'm',
+				response_format: 'json',
+				timestamp_granularities: ['word'],
+			}),
 		).toThrow('verbose_json');
 		expect(() =>
-			transcriptionFields(
-				{
-					model: 'm',
-					response_format: 'diarized_json',
-					known_speaker_names: ['a'],
-					known_speaker_references: [],
-				},
-				'transcriptions',
-			),
+			transcriptionFields({
+				endpoint: 'transcriptions',
+				model: 'm',
+				response_format: 'diarized_json',
+				known_speaker_names: ['a'],
+				known_speaker_references: [],
+			}),
 		).toThrow('one reference per name');
 		expect(() =>
-			transcriptionFields(
-				{
-					model: 'm',
-					response_format: 'diarized_json',
-					known_speaker_names: ['a', 'b', 'c', 'd', 'e'],
-					known_speaker_references: ['1', '2', '3', '4', '5'],
-				},
-				'transcriptions',
-			),
+			transcriptionFields({
+				endpoint: 'transcriptions',
+				model: 'm',
+				response_format: 'diarized_json',
+				known_speaker_names: ['a', 'b', 'c', 'd', 'e'],
+				known_speaker_references: ['1', '2', '3', '4', '5'],
+			}),
 		).toThrow('At most 4');
 	});
 });

@@ -6,7 +6,13 @@ import path from 'node:path';
 import { sniffContainer } from '../../package/lib/audio/container';
 import { framesOf } from '../../package/lib/audio/frames';
 import { joinAudio, JoinError } from '../../package/lib/audio/join';
-import { splitAudio, SplitError, type AudioChunk } from '../../package/lib/audio/split';
+import {
+	readChunk,
+	releaseChunk,
+	splitAudio,
+	SplitError,
+	type AudioChunk,
+} from '../../package/lib/audio/split';
 import { readWavLayout } from '../../package/lib/audio/wav';
 
 // Real files made by ffmpeg: one second of tone, then 0.4 s of silence, repeated for 60 s.
@@ -62,13 +68,27 @@ function blocks(bytes: Buffer, size: number): Buffer[] {
 	return out;
 }
 
-async function split(bytes: Buffer, maxChunkBytes: number, blockSize = 65536, name = 'c') {
+/** A chunk with its bytes written to a file, for ffmpeg to decode. */
+type WrittenChunk = AudioChunk & { path: string; file: Buffer };
+
+async function split(
+	bytes: Buffer,
+	maxChunkBytes: number,
+	blockSize = 65536,
+	name = 'c',
+	overlapSeconds = 0,
+): Promise<WrittenChunk[]> {
 	const container = sniffContainer(bytes)!.container;
 	const out = mkdtempSync(path.join(dir, `${name}-`));
-	return await splitAudio(blocks(bytes, blockSize), container, {
+	const chunks = await splitAudio(blocks(bytes, blockSize), container, {
 		maxChunkBytes,
-		directory: out,
-		baseName: name,
+		overlapSeconds,
+	});
+	return chunks.map((chunk) => {
+		const file = Buffer.concat(chunk.data!);
+		const written = path.join(out, `${name}-${chunk.index}.${container}`);
+		writeFileSync(written, file);
+		return { ...chunk, path: written, file };
 	});
 }
 
@@ -87,10 +107,12 @@ describe('splitAudio: WAV', () => {
 		async (blockSize) => {
 			const max = 400_000; // 12.5 s of 16 kHz mono 16-bit
 			const chunks = await split(wav, max, blockSize, `wav${blockSize}`);
-			expect(chunks.length).toBe(5);
+			// Cut in the middle of a pause, so a little under the limit each.
+			expect(chunks.length).toBeGreaterThanOrEqual(5);
+			expect(chunks.length).toBeLessThanOrEqual(6);
 			const data: Buffer[] = [];
 			for (const chunk of chunks) {
-				const file = readFileSync(chunk.path);
+				const file = chunk.file;
 				expect(file.length).toBe(chunk.bytes);
 				expect(chunk.bytes).toBeLessThanOrEqual(max);
 				const part = readWavLayout(file)!;
@@ -111,7 +133,7 @@ describe('splitAudio: WAV', () => {
 	it('keeps a file under the limit whole', async () => {
 		const chunks = await split(wav, wav.length);
 		expect(chunks).toHaveLength(1);
-		const file = readFileSync(chunks[0].path);
+		const file = chunks[0].file;
 		expect(file.subarray(readWavLayout(file)!.dataOffset).equals(samples)).toBe(true);
 	});
 });
@@ -129,7 +151,7 @@ describe('splitAudio: MP3', () => {
 			const original = framesOf(mp3, 'mp3');
 			const rejoined: Buffer[] = [];
 			for (const chunk of chunks) {
-				const file = readFileSync(chunk.path);
+				const file = chunk.file;
 				expect(chunk.bytes).toBeLessThanOrEqual(max);
 				expect(file.subarray(0, 3).toString('latin1')).not.toBe('ID3');
 				expect(file.subarray(-128, -125).toString('latin1')).not.toBe('TAG');
@@ -160,15 +182,101 @@ describe('splitAudio: ADTS AAC and the rest', () => {
 	});
 
 	it.each([
-		['hello.m4a', /M4A files cannot be split without re-encoding\. Convert the file to mp3 first/],
-		['hello.webm', /WEBM files cannot be split.*Convert the file to mp3 first/],
-		['hello.ogg', /Splitting Ogg \(Opus or Vorbis\) files is not supported/],
-		['hello.flac', /Splitting FLAC files is not supported/],
-	])('refuses %s and names the fix', async (file, message) => {
+		['hello.m4a', /M4A files cannot be split without re-encoding/, /Convert the file to mp3 first/],
+		['hello.webm', /WEBM files cannot be split/, /Convert the file to mp3 first/],
+		['hello.ogg', /Splitting Ogg \(Opus or Vorbis\) files is not supported/, /mp3 or wav/],
+		['hello.flac', /Splitting FLAC files is not supported/, /mp3 or wav/],
+	])('refuses %s and names the fix', async (file, message, hint) => {
 		const bytes = readFileSync(path.join(__dirname, '../fixtures/audio', file));
-		await expect(split(bytes, 1000)).rejects.toThrow(message);
-		await expect(split(bytes, 1000)).rejects.toBeInstanceOf(SplitError);
+		const error = await split(bytes, 1000).catch((e: SplitError) => e);
+		expect(error).toBeInstanceOf(SplitError);
+		expect((error as SplitError).message).toMatch(message);
+		expect((error as SplitError).hint).toMatch(hint);
 	});
+});
+
+describe('splitAudio: chunks held in memory, read again from the input', () => {
+	it.each([
+		['WAV', wav, 400_000],
+		['MP3', mp3Cbr, 30_000],
+		['AAC', aac, 80_000],
+	])('%s: a released chunk reads back from its ranges byte for byte', async (_name, bytes, max) => {
+		const chunks = await splitAudio(blocks(bytes, 4096), sniffContainer(bytes)!.container, {
+			maxChunkBytes: max,
+		});
+		expect(chunks.length).toBeGreaterThan(2);
+		for (const chunk of chunks) {
+			const held = Buffer.concat(chunk.data!);
+			releaseChunk(chunk);
+			expect(chunk.data).toBeUndefined();
+			const again: Buffer[] = [];
+			for await (const block of readChunk(chunk, async () => blocks(bytes, 777))) again.push(block);
+			expect(Buffer.concat(again).equals(held)).toBe(true);
+		}
+	});
+
+	it('fails clearly when the input is shorter the second time', async () => {
+		const chunks = await splitAudio([wav], 'wav', { maxChunkBytes: 400_000 });
+		const last = chunks[chunks.length - 1];
+		releaseChunk(last);
+		const read = async () => {
+			for await (const _block of readChunk(last, async () => [wav.subarray(0, 1000)])) void _block;
+		};
+		await expect(read()).rejects.toThrow(/ended before chunk/);
+	});
+
+	it('waits for each chunk to be taken before reading on', async () => {
+		const order: string[] = [];
+		let read = 0;
+		async function* source() {
+			for (const block of blocks(wav, 65536)) {
+				read += block.length;
+				yield block;
+			}
+		}
+		await splitAudio(source(), 'wav', {
+			maxChunkBytes: 400_000,
+			onChunk: async (chunk) => {
+				order.push(`chunk ${chunk.index} at ${read}`);
+				await new Promise((resolve) => setTimeout(resolve, 20));
+				// Nothing more was read while the chunk was being taken.
+				order.push(`taken ${chunk.index} at ${read}`);
+			},
+		});
+		for (let i = 0; i < order.length; i += 2) {
+			expect(order[i].split(' at ')[1]).toBe(order[i + 1].split(' at ')[1]);
+		}
+	});
+});
+
+describe('splitAudio: overlapping chunks', () => {
+	it.each([
+		['WAV', wav, 400_000, 0.001],
+		['MP3', mp3Cbr, 100_000, 0.06],
+	])(
+		'%s: each cut gets half the overlap on both sides, and the kept spans tile the file',
+		async (_name, bytes, max, tolerance) => {
+			const chunks = await split(bytes, max, 65536, `overlap-${_name}`, 2);
+			expect(chunks.length).toBeGreaterThan(2);
+			expect(chunks[0].keepFrom).toBe(0);
+			for (let i = 1; i < chunks.length; i++) {
+				const cut = chunks[i].keepFrom;
+				expect(chunks[i - 1].keepTo).toBe(cut);
+				// One second of shared audio on each side of the cut.
+				expect(cut - chunks[i].start).toBeCloseTo(1, 1);
+				expect(chunks[i - 1].end - cut).toBeCloseTo(1, 1);
+				// The cut is in a silence (t mod 1.4 >= 1).
+				expect(cut % 1.4).toBeGreaterThanOrEqual(0.99);
+			}
+			for (const chunk of chunks) {
+				expect(chunk.bytes).toBeLessThanOrEqual(max);
+				expect(Math.abs(probeDuration(chunk.path) - (chunk.end - chunk.start))).toBeLessThan(
+					tolerance + 0.05,
+				);
+			}
+			expect(chunks[chunks.length - 1].keepTo).toBeCloseTo(chunks[chunks.length - 1].end, 6);
+		},
+	);
 });
 
 describe('joinAudio', () => {
@@ -198,9 +306,16 @@ describe('joinAudio', () => {
 
 	it('refuses opus and flac parts, and WAV parts in different formats', () => {
 		expect(() => joinAudio('opus', [Buffer.alloc(1), Buffer.alloc(1)])).toThrow(JoinError);
-		expect(() => joinAudio('flac', [Buffer.alloc(1), Buffer.alloc(1)])).toThrow(
-			/Choose mp3, wav, aac or pcm/,
-		);
+		const flac = (() => {
+			try {
+				joinAudio('flac', [Buffer.alloc(1), Buffer.alloc(1)]);
+			} catch (error) {
+				return error as JoinError;
+			}
+			return undefined;
+		})();
+		expect(flac?.message).toMatch(/flac speech cannot be joined/);
+		expect(flac?.hint).toMatch(/Choose mp3, wav, aac or pcm/);
 		const stereo = ffmpeg([...TONE, '-ac', '2', '-t', '1'], 'stereo.wav');
 		expect(() => joinAudio('wav', [wav, stereo])).toThrow(/different WAV formats/);
 	});

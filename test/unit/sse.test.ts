@@ -1,3 +1,4 @@
+import { CutOffError } from '../../package/lib/errors';
 import {
 	assembleSpeechStream,
 	assembleTranscriptStream,
@@ -75,12 +76,17 @@ describe('assembleTranscriptStream', () => {
 			usage: { type: 'tokens', total_tokens: 9 },
 		});
 	});
-	it('falls back to the deltas when the stream has no done event, and ignores [DONE]', () => {
+	it('counts a stream without its done event as cut off, and ignores [DONE]', () => {
 		const text = `${sse({ type: 'transcript.text.delta', delta: 'Hi ', logprobs: [{ token: 'Hi' }] }, { type: 'transcript.text.delta', delta: 'there' })}data: [DONE]\n\n`;
-		expect(assembleTranscriptStream(text)).toEqual({
+		expect(() => assembleTranscriptStream(text)).toThrow(CutOffError);
+		const done = `${text}${sse({ type: 'transcript.text.done', text: 'Hi there' })}`;
+		expect(assembleTranscriptStream(done)).toEqual({
 			text: 'Hi there',
 			logprobs: [{ token: 'Hi' }],
 		});
 		expect(() => assembleTranscriptStream(sse({ type: 'other' }))).toThrow('no text events');
+		expect(() => assembleSpeechStream(sse({ type: 'speech.audio.delta', audio: 'SUQz' }))).toThrow(
+			CutOffError,
+		);
 	});
 });

@@ -9,8 +9,12 @@ const srt = (first: string, second: string) =>
 describe('stitchTranscripts', () => {
 	it('srt: re-times and renumbers the cues of each chunk', () => {
 		const parts = [
-			{ transcript: readTranscript('srt', srt('one', 'two')), start: 0, end: 600 },
-			{ transcript: readTranscript('srt', srt('three', 'four')), start: 600, end: 1200.5 },
+			{ transcript: readTranscript('srt', 'text/plain', srt('one', 'two')), start: 0, end: 600 },
+			{
+				transcript: readTranscript('srt', 'text/plain', srt('three', 'four')),
+				start: 600,
+				end: 1200.5,
+			},
 		];
 		const whole = stitchTranscripts('srt', parts);
 		expect(whole.text).toBe('one two three four');
@@ -27,8 +31,8 @@ describe('stitchTranscripts', () => {
 	it('vtt: writes one WebVTT file', () => {
 		const vtt = 'WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nhi\n';
 		const whole = stitchTranscripts('vtt', [
-			{ transcript: readTranscript('vtt', vtt), start: 0, end: 10 },
-			{ transcript: readTranscript('vtt', vtt), start: 3725, end: 3735 },
+			{ transcript: readTranscript('vtt', 'text/plain', vtt), start: 0, end: 10 },
+			{ transcript: readTranscript('vtt', 'text/plain', vtt), start: 3725, end: 3735 },
 		]);
 		expect(whole.subtitles!.startsWith('WEBVTT')).toBe(true);
 		expect(whole.subtitles).toContain('01:02:06.000 --> 01:02:07.000');
@@ -38,6 +42,7 @@ describe('stitchTranscripts', () => {
 		const chunk = (text: string, duration: number) =>
 			readTranscript(
 				'verbose_json',
+				'application/json',
 				JSON.stringify({
 					task: 'transcribe',
 					language: 'english',
@@ -75,6 +80,7 @@ describe('stitchTranscripts', () => {
 		const chunk = (speaker: string) =>
 			readTranscript(
 				'diarized_json',
+				'application/json',
 				JSON.stringify({
 					text: 'x',
 					segments: [{ id: 'seg_0', speaker, start: 0, end: 1, text: 'x' }],

@@ -85,20 +85,64 @@ describe('cuesToText', () => {
 
 describe('readTranscript', () => {
 	it('reads every response_format into text', () => {
-		expect(readTranscript('text', 'hello world\n')).toEqual({ text: 'hello world' });
-		expect(readTranscript('json', '{"text":" hi ","usage":{"seconds":2}}')).toEqual({
+		expect(readTranscript('text', 'text/plain', 'hello world\n')).toEqual({ text: 'hello world' });
+		expect(
+			readTranscript('json', 'application/json', '{"text":" hi ","usage":{"seconds":2}}'),
+		).toEqual({
 			text: 'hi',
 			reply: { text: ' hi ', usage: { seconds: 2 } },
 		});
-		const srt = readTranscript('srt', SRT);
+		const srt = readTranscript('srt', 'text/plain', SRT);
 		expect(srt.text).toBe('The quick brown fox jumps over the lazy dog.');
 		expect(srt.subtitles).toBe(SRT);
 		expect(srt.cues).toHaveLength(2);
 	});
 
 	it('throws when a JSON format is not JSON or has no text', () => {
-		expect(() => readTranscript('verbose_json', 'hello')).toThrow(TranscriptFormatError);
-		expect(() => readTranscript('json', '{"segments":[]}')).toThrow('has no "text" field');
+		expect(() => readTranscript('verbose_json', 'text/plain', 'hello')).toThrow(
+			TranscriptFormatError,
+		);
+		expect(() => readTranscript('json', 'application/json', '{"segments":[]}')).toThrow(
+			/Expected a JSON transcript/,
+		);
+	});
+
+	it('reads a reply by what it is: JSON where subtitles were asked, events, HTML', () => {
+		const json = JSON.stringify({
+			text: 'one two',
+			segments: [
+				{ start: 0, end: 1.5, text: ' one' },
+				{ start: 1.5, end: 3, text: ' two' },
+			],
+		});
+		const srt = readTranscript('srt', 'application/json', json);
+		expect(srt.cues).toEqual([
+			{ index: 1, start: 0, end: 1.5, text: 'one' },
+			{ index: 2, start: 1.5, end: 3, text: 'two' },
+		]);
+		expect(srt.subtitles).toBe(
+			'1\n00:00:00,000 --> 00:00:01,500\none\n\n2\n00:00:01,500 --> 00:00:03,000\ntwo\n',
+		);
+		expect(readTranscript('text', 'application/json', '{"text":" only json "}').text).toBe(
+			'only json',
+		);
+		const noSegments = (() => {
+			try {
+				readTranscript('vtt', 'application/json', '{"text":"hi"}');
+			} catch (error) {
+				return error as TranscriptFormatError;
+			}
+			return undefined;
+		})();
+		expect(noSegments).toBeInstanceOf(TranscriptFormatError);
+		expect(noSegments!.message).toMatch(/answers JSON only/);
+		expect(noSegments!.hint).toMatch(/JSON or Verbose JSON.*whisper-1/);
+		expect(() => readTranscript('srt', 'text/html', '<html><title>Login</title></html>')).toThrow(
+			/HTML page instead of a transcript/,
+		);
+		const events =
+			'data: {"type":"transcript.text.delta","delta":"he"}\n\ndata: {"type":"transcript.text.done","text":"hello"}\n\n';
+		expect(readTranscript('json', 'text/event-stream', events).text).toBe('hello');
 	});
 
 	it('knows which formats are subtitles', () => {

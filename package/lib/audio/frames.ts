@@ -7,22 +7,25 @@
  * Xing/Info header (LAME) and the VBRI header (Fraunhofer) are frames without audio that hold
  * whole-file frame counts, wrong for any cut.
  */
+import { AudioApiError } from '../errors';
 import { id3v2Size } from './container';
 
 /** Thrown when a stream cannot be cut into frames. */
-export class FrameError extends Error {}
+export class FrameError extends AudioApiError {}
 
 /** One audio frame. */
 export interface AudioFrame {
 	/** The frame's bytes, header included. */
 	bytes: Buffer;
+	/** Where the frame starts in the stream, in bytes from its first byte. */
+	offset: number;
 	/** Samples per channel the frame decodes to. */
 	samples: number;
 	/** Samples per second. */
 	sampleRate: number;
 	/**
-	 * How loud the frame is, in no particular unit, for picking quiet cut points: for MP3 layer
-	 * III its mean `global_gain`; for AAC its size in bytes (quiet frames are small).
+	 * How much audio the frame carries, in no particular unit, for picking quiet cut points: for
+	 * MP3 layer III the bits of its main data; for AAC its size in bytes (quiet frames are small).
 	 */
 	weight: number;
 }
@@ -69,7 +72,10 @@ export function mpegFrameHeader(bytes: Uint8Array, offset: number): FrameHeader 
 		return undefined;
 	}
 	if (bitrateIndex === 0) {
-		throw new FrameError('Free-format MP3 (no bitrate in the frame headers) cannot be split');
+		throw new FrameError(
+			'Free-format MP3 (no bitrate in the frame headers) cannot be split',
+			'Re-encode it at a fixed bitrate first (for example ffmpeg -i in.mp3 -b:a 64k out.mp3).',
+		);
 	}
 	const layer = 4 - layerBits;
 	const mpeg1 = versionBits === 3;
@@ -114,13 +120,14 @@ function bits(bytes: Uint8Array, bitOffset: number, count: number): number {
 }
 
 /**
- * The loudness of an MPEG layer III frame, read from its side info without decoding: the mean
- * `global_gain` over its granules and channels (ISO/IEC 11172-3 section 2.4.1.7; 13818-3 for
- * the single-granule MPEG-2 side info). The quantizer step grows with the signal, so pauses read
- * 20 to 30 lower than speech, even at a constant bitrate where the bits per frame do not change.
- * Other layers give 0.
+ * How much audio an MPEG layer III frame carries, read from its side info without decoding: the
+ * bits its granules spend on scale factors and Huffman-coded spectrum (`part2_3_length`, ISO/IEC
+ * 11172-3 section 2.4.1.7; 13818-3 for the single-granule MPEG-2 side info). Silence costs next
+ * to no bits and speech many, whatever the bitrate (the bit reservoir lends a constant-bitrate
+ * stream's unused bits to later frames); the quantizer's `global_gain` cannot tell, since encoders
+ * write its maximum for digital silence. Other layers give 0.
  */
-export function mpegGlobalGain(frame: Uint8Array): number {
+export function mpegMainDataBits(frame: Uint8Array): number {
 	const layerBits = (frame[1] >> 1) & 0x03;
 	if (layerBits !== 1 || frame.length < 6) return 0;
 	const mpeg1 = ((frame[1] >> 3) & 0x03) === 3;
@@ -131,15 +138,12 @@ export function mpegGlobalGain(frame: Uint8Array): number {
 	const count = (mpeg1 ? 2 : 1) * channels;
 	const perGranule = mpeg1 ? 59 : 63;
 	let total = 0;
-	let read = 0;
 	for (let g = 0; g < count; g++) {
-		// part2_3_length (12 bits) and big_values (9) come first.
-		if ((at + 29) >> 3 >= frame.length) break;
-		total += bits(frame, at + 21, 8);
-		read++;
+		if ((at + 12) >> 3 >= frame.length) break;
+		total += bits(frame, at, 12);
 		at += perGranule;
 	}
-	return read ? total / read : 0;
+	return total;
 }
 
 /** Whether an MPEG frame is a Xing/Info or VBRI header frame rather than audio. */
@@ -161,6 +165,9 @@ export function isMpegInfoFrame(frame: Uint8Array): boolean {
  */
 export class FrameReader {
 	private pending: Buffer = Buffer.alloc(0);
+
+	/** Offset in the stream of `pending`'s first byte. */
+	private base = 0;
 
 	private skip = 0;
 
@@ -202,6 +209,7 @@ export class FrameReader {
 		const buf = this.pending;
 		let at = Math.min(this.skip, buf.length);
 		this.skip -= at;
+		const base = this.base;
 		while (at < buf.length) {
 			if (buf.length - at < 10 && !final) break;
 			const tag = buf.toString('latin1', at, at + 8);
@@ -256,12 +264,20 @@ export class FrameReader {
 			this.framesSeen++;
 			this.resyncing = false;
 			if (!info) {
-				const weight = this.codec === 'mp3' ? mpegGlobalGain(bytes) : bytes.length;
-				frames.push({ bytes, samples: header.samples, sampleRate: header.sampleRate, weight });
+				const weight = this.codec === 'mp3' ? mpegMainDataBits(bytes) : bytes.length;
+				frames.push({
+					bytes,
+					offset: base + at,
+					samples: header.samples,
+					sampleRate: header.sampleRate,
+					weight,
+				});
 			}
 			at = next;
 		}
-		this.pending = buf.subarray(Math.min(at, buf.length));
+		const consumed = Math.min(at, buf.length);
+		this.pending = buf.subarray(consumed);
+		this.base = base + consumed;
 		if (final && this.pending.length > 0) this.junkBytes += this.pending.length;
 		return frames;
 	}
@@ -284,7 +300,11 @@ export class FrameReader {
 export function framesOf(bytes: Buffer, codec: FrameCodec): AudioFrame[] {
 	const reader = new FrameReader(codec);
 	const frames = [...reader.push(bytes), ...reader.end()];
-	if (frames.length === 0)
-		throw new FrameError(`No ${codec === 'mp3' ? 'MP3' : 'ADTS AAC'} frames found`);
+	if (frames.length === 0) {
+		throw new FrameError(
+			`No ${codec === 'mp3' ? 'MP3' : 'ADTS AAC'} frames found`,
+			`Check that the file is a valid ${codec}.`,
+		);
+	}
 	return frames;
 }

@@ -5,9 +5,14 @@
  * Layout rules: Microsoft "Multimedia Programming Interface and Data Specifications 1.0"
  * (RIFF chunks, padded to even sizes) and the WAVE_FORMAT_EXTENSIBLE note.
  */
+import { AudioApiError } from '../errors';
 
 /** Thrown when bytes are not a WAV file this module can read. */
-export class WavError extends Error {}
+export class WavError extends AudioApiError {
+	constructor(message: string) {
+		super(message, 'Check that the file is a valid WAV, or convert it (for example to mp3) first.');
+	}
+}
 
 /** The `fmt ` chunk of a WAV file. */
 export interface WavFormat {
@@ -144,8 +149,39 @@ export function sameWavFormat(a: WavFormat, b: WavFormat): boolean {
 }
 
 /**
- * The quietest place in `samples` to cut at: the middle of the 20 ms window with the least
- * energy. Only 8- and 16-bit integer PCM is measured; other encodings are cut at the end.
+ * The middle of the longest quiet run in a series of loudness values: the values within a tenth
+ * of the way from the quietest to the loudest count as quiet; among equally long runs the latest
+ * wins, so that chunks stay as long as the limit allows. Cutting in the middle of a pause leaves
+ * the words on both sides whole, even where a pause's edges are not clean.
+ *
+ * @param values loudness per step (any unit, larger is louder); at least one.
+ * @returns the index of the step at the middle of the run.
+ */
+export function middleOfQuietestRun(values: readonly number[]): number {
+	let min = Infinity;
+	let max = -Infinity;
+	for (const value of values) {
+		if (value < min) min = value;
+		if (value > max) max = value;
+	}
+	const threshold = min + (max - min) * 0.1;
+	let best = { start: values.length - 1, length: 0 };
+	let start = -1;
+	for (let i = 0; i <= values.length; i++) {
+		const quiet = i < values.length && values[i] <= threshold;
+		if (quiet && start < 0) start = i;
+		if (!quiet && start >= 0) {
+			if (i - start >= best.length) best = { start, length: i - start };
+			start = -1;
+		}
+	}
+	return best.start + Math.floor(best.length / 2);
+}
+
+/**
+ * The quietest place in `samples` to cut at: the middle of the longest run of quiet 20 ms windows
+ * (see {@link middleOfQuietestRun}). Only 8- and 16-bit integer PCM is measured; other encodings
+ * are cut at the end.
  *
  * @param samples whole sample frames in `format` (length a multiple of `blockAlign`).
  * @returns a byte offset into `samples`, a multiple of `blockAlign`, greater than 0.
@@ -156,20 +192,17 @@ export function quietestCut(samples: Buffer, format: WavFormat): number {
 	const end = samples.length - (samples.length % blockAlign);
 	if (!integer || (bitsPerSample !== 16 && bitsPerSample !== 8) || end === 0) return end;
 	const window = Math.max(blockAlign, Math.floor((byteRate * 0.02) / blockAlign) * blockAlign);
+	if (end < window) return end;
 	const bytesPerSample = bitsPerSample / 8;
-	let best = end;
-	let bestEnergy = Infinity;
+	const energies: number[] = [];
 	for (let start = 0; start + window <= end; start += window) {
 		let energy = 0;
 		for (let i = start; i < start + window; i += bytesPerSample) {
 			const value = bytesPerSample === 2 ? samples.readInt16LE(i) : samples[i] - 128;
 			energy += value * value;
 		}
-		// Later windows win ties, so chunks stay as long as the limit allows.
-		if (energy <= bestEnergy) {
-			bestEnergy = energy;
-			best = start + Math.floor(window / 2 / blockAlign) * blockAlign;
-		}
+		energies.push(energy);
 	}
-	return Math.max(blockAlign, best);
+	const middle = middleOfQuietestRun(energies);
+	return Math.max(blockAlign, middle * window + Math.floor(window / 2 / blockAlign) * blockAlign);
 }

@@ -5,8 +5,9 @@
  * Events, from the OpenAI OpenAPI document: speech streams `speech.audio.delta` (`audio`, base64)
  * then `speech.audio.done` (`usage`); transcription streams `transcript.text.delta` (`delta`,
  * `logprobs`) then `transcript.text.done` (`text`, `logprobs`, `usage`). Either may send an
- * `error` event.
+ * `error` event. A stream without its final (`*.done`) event was cut off.
  */
+import { AudioApiError, CutOffError, parseJson } from '../errors';
 
 /** One event: its `event:` name (if any) and its `data:` lines joined with `\n`. */
 export interface SseEvent {
@@ -38,17 +39,15 @@ export function parseSse(text: string): SseEvent[] {
 	return events;
 }
 
-/** Thrown for a stream that reports an error or does not finish. */
-export class StreamError extends Error {}
+/** Thrown for a stream that reports an error or carries what no audio API sends. */
+export class StreamError extends AudioApiError {}
 
 function payloads(text: string): Array<Record<string, unknown>> {
 	return parseSse(text)
 		.filter((e) => e.data !== '[DONE]')
 		.map((e) => {
-			let payload: Record<string, unknown>;
-			try {
-				payload = JSON.parse(e.data) as Record<string, unknown>;
-			} catch {
+			const payload = parseJson(e.data) as Record<string, unknown> | undefined;
+			if (typeof payload !== 'object' || payload === null) {
 				throw new StreamError(`An event's data is not JSON: ${e.data.slice(0, 200)}`);
 			}
 			if (payload.type === 'error' || e.event === 'error') {
@@ -66,7 +65,8 @@ function payloads(text: string): Array<Record<string, unknown>> {
  *
  * @returns the audio bytes (the base64 `audio` of every delta, in order) and the `usage` of the
  *   done event.
- * @throws StreamError for an error event, bad data, or a stream with no audio.
+ * @throws StreamError for an error event, bad data, or a stream with no audio; CutOffError for
+ *   a stream without its done event.
  */
 export function assembleSpeechStream(text: string): {
 	audio: Buffer;
@@ -74,13 +74,16 @@ export function assembleSpeechStream(text: string): {
 } {
 	const chunks: Buffer[] = [];
 	let usage: Record<string, unknown> | undefined;
+	let done = false;
 	for (const payload of payloads(text)) {
 		if (payload.type === 'speech.audio.delta' && typeof payload.audio === 'string') {
 			chunks.push(Buffer.from(payload.audio, 'base64'));
 		} else if (payload.type === 'speech.audio.done') {
+			done = true;
 			usage = payload.usage as Record<string, unknown> | undefined;
 		}
 	}
+	if (!done) throw new CutOffError('The speech stream ended before its speech.audio.done event');
 	if (chunks.length === 0) throw new StreamError('The speech stream carried no audio');
 	return { audio: Buffer.concat(chunks), ...(usage ? { usage } : {}) };
 }
@@ -89,7 +92,8 @@ export function assembleSpeechStream(text: string): {
  * Assembles a streamed transcript: the done event's `text` (else the deltas joined), with
  * `logprobs` (from the done event, else gathered from the deltas) and `usage`.
  *
- * @throws StreamError for an error event, bad data, or a stream with no text events.
+ * @throws StreamError for an error event, bad data, or a stream with no text events;
+ *   CutOffError for a stream without its done event.
  */
 export function assembleTranscriptStream(text: string): Record<string, unknown> & { text: string } {
 	let joined = '';
@@ -107,6 +111,9 @@ export function assembleTranscriptStream(text: string): Record<string, unknown> 
 		}
 	}
 	if (!sawText) throw new StreamError('The transcript stream carried no text events');
+	if (!done) {
+		throw new CutOffError('The transcript stream ended before its transcript.text.done event');
+	}
 	const result: Record<string, unknown> & { text: string } = {
 		text: String(done?.text ?? joined).trim(),
 	};

@@ -5,6 +5,7 @@
  * Apertis' audio guide (seed 003). No n8n imports.
  */
 import { speechFormatInfo } from '../audio/container';
+import { AudioApiError } from '../errors';
 
 /** Input formats an `input_audio` part takes. */
 export type ChatInputFormat = 'wav' | 'mp3';
@@ -66,7 +67,7 @@ export interface AudioChatReply {
 }
 
 /** Thrown when a reply has no message. */
-export class ChatReplyError extends Error {}
+export class ChatReplyError extends AudioApiError {}
 
 /** Reads a chat completion reply. @throws ChatReplyError when it has no first choice message. */
 export function readAudioChatReply(body: unknown): AudioChatReply {
@@ -85,7 +86,12 @@ export function readAudioChatReply(body: unknown): AudioChatReply {
 	};
 	const choice = reply?.choices?.[0];
 	const message = choice?.message;
-	if (!message) throw new ChatReplyError('The chat completion reply has no message');
+	if (!message) {
+		throw new ChatReplyError(
+			'The chat completion reply has no message',
+			'Check that the model is a chat model that takes audio, such as gpt-4o-audio-preview.',
+		);
+	}
 	const audio = message.audio?.data
 		? {
 				bytes: Buffer.from(message.audio.data, 'base64'),

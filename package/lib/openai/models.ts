@@ -1,6 +1,7 @@
 /**
  * `GET /models` replies and what kind of audio model each entry is. No n8n imports.
  */
+import { AudioApiError } from '../errors';
 
 /**
  * `tts` turns text into speech, `stt` speech into text, `chat` is a chat model that takes and
@@ -32,8 +33,17 @@ export function inferModelKind(id: string): ModelKind {
 	return 'other';
 }
 
+/**
+ * Whether a model translates speech into English (`POST /audio/translations`): OpenAI offers only
+ * whisper-1 there, and other servers their Whisper models (Groq's whisper-large-v3); the
+ * gpt-4o transcribe models do not translate.
+ */
+export function translatesSpeech(id: string): boolean {
+	return /whisper/i.test(id);
+}
+
 /** Thrown when a `GET /models` reply is not `{"data": [...]}` or a bare array of models. */
-export class ModelListError extends Error {}
+export class ModelListError extends AudioApiError {}
 
 /**
  * Reads a `GET /models` reply. Accepts OpenAI's `{"object": "list", "data": [...]}` and the bare
@@ -48,7 +58,12 @@ export function readModelList(body: unknown): ModelInfo[] {
 		: body && typeof body === 'object' && Array.isArray((body as { data?: unknown }).data)
 			? (body as { data: unknown[] }).data
 			: undefined;
-	if (!list) throw new ModelListError('The models reply has no "data" list');
+	if (!list) {
+		throw new ModelListError(
+			'The models reply has no "data" list',
+			'Check that the Base URL points at an OpenAI-compatible API root (usually ending in /v1).',
+		);
+	}
 	const models: ModelInfo[] = [];
 	for (const entry of list) {
 		const m = entry as Record<string, unknown>;

@@ -1,129 +1,100 @@
 /**
- * Opper's `/v3` audio gateway (seed 000_00f1e10a131a52f7.txt): speech answered as JSON with base64
- * audio and a stored `file_id` and presigned `url`; transcription of a `file_id`, an https URL or
- * a data-URI; models from `GET /audio/models`. No n8n imports.
+ * The Opper style: Opper's `/v3` audio gateway. Shapes from Opper's published pages:
+ * - the audio guide, https://docs.opper.ai/build/multimodal/audio (speech body and reply,
+ *   transcription sources, `GET /v3/audio/models` tagged tts or stt with voices and formats);
+ * - https://docs.opper.ai/v3-api-reference/audio/create-speech: the reply is `{id, model,
+ *   created, audio: {b64_json, mime_type, file_id, url}, usage: {cost, characters}}`, so
+ *   `file_id` and `url` sit inside `audio`;
+ * - https://docs.opper.ai/v3-api-reference/audio/create-transcription: the reply is `{id, model,
+ *   created, text, usage: {cost, seconds}, duration, language, segments: [{start, end, text,
+ *   speaker}], words: [{start, end, word}]}`.
+ * No n8n imports.
  */
-import type { ModelInfo, ModelKind } from '../openai/models';
-import { inferModelKind } from '../openai/models';
-import type { SpeechRequest } from '../openai/requests';
+import { AudioApiError, parseJson } from '../errors';
+import { jsonBody, jsonBodyWithFile } from '../http/body';
+import { inferModelKind, type ModelKind } from '../openai/models';
+import { isHtml, readTranscript } from '../transcript/transcript';
+import { checkSpeech, isAudioReply, notAudio, RequestParameterError } from './openai';
+import type { ModelEntry, Provider, SpeechReply, SpeechRequest } from './types';
 
-/** The largest data-URI audio Opper takes, decoded: 25 MB (seed 000, "Speech to text"). */
+/** The largest data-URI audio Opper takes, decoded: 25 MB (the audio guide, "Speech to text"). */
 export const OPPER_MAX_AUDIO_BYTES = 25 * 1024 * 1024;
 
-/** Thrown when a request cannot be made or a reply is not what the seed documents. */
-export class OpperError extends Error {}
+/** Thrown when a reply is not what Opper's pages document. */
+export class OpperError extends AudioApiError {}
 
 /**
- * The body of Opper's `POST /audio/speech`: `{model, input, voice, format, speed, store,
- * parameters}`. OpenAI's `response_format` is Opper's `format`; `instructions` and extra fields go
- * into the `parameters` passthrough.
+ * The body of Opper's `POST /v3/audio/speech`: `{model, input, voice, format, speed, store,
+ * parameters}`. OpenAI's `response_format` is Opper's `format`; `instructions` and extra fields
+ * go into the `parameters` passthrough; an empty voice is left out ("empty uses the model's
+ * default").
+ *
+ * @throws RequestParameterError (see `checkSpeech`).
  */
-export function opperSpeechBody(request: SpeechRequest, store: boolean): Record<string, unknown> {
+export function opperSpeechBody(request: SpeechRequest): Record<string, unknown> {
+	checkSpeech(request);
 	const parameters: Record<string, unknown> = { ...(request.extra ?? {}) };
 	if (request.instructions) parameters.instructions = request.instructions;
 	const body: Record<string, unknown> = {
 		model: request.model,
 		input: request.input,
 		format: request.response_format,
-		store,
+		store: request.store !== false,
 	};
-	const voice = typeof request.voice === 'string' ? request.voice : request.voice.id;
+	const voice = typeof request.voice === 'object' ? request.voice.id : request.voice;
 	if (voice) body.voice = voice;
 	if (request.speed !== undefined && request.speed !== 1) body.speed = request.speed;
 	if (Object.keys(parameters).length > 0) body.parameters = parameters;
 	return body;
 }
 
-/** Opper's speech reply: the audio, and what it stored. */
-export interface OpperSpeech {
-	audio: Buffer;
-	mimeType?: string;
-	file_id?: string;
-	url?: string;
-	usage?: Record<string, unknown>;
-}
+const str = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
 
-/** Reads Opper's speech reply. @throws OpperError when it carries no `audio.b64_json`. */
-export function readOpperSpeech(body: unknown): OpperSpeech {
+/**
+ * Reads Opper's speech reply: the audio, and `file_id`, `url`, `usage` and `id` for the item.
+ * `file_id` and `url` are read from `audio` as published, and from the top level too.
+ *
+ * @throws OpperError when it carries no `audio.b64_json`.
+ */
+export function readOpperSpeech(body: unknown): SpeechReply {
 	const reply = body as {
-		audio?: { b64_json?: unknown; mime_type?: unknown };
+		id?: unknown;
+		audio?: { b64_json?: unknown; mime_type?: unknown; file_id?: unknown; url?: unknown };
 		file_id?: unknown;
 		url?: unknown;
 		usage?: unknown;
 	};
 	if (typeof reply?.audio?.b64_json !== 'string') {
-		throw new OpperError('The Opper speech reply has no audio.b64_json');
+		throw new OpperError(
+			'The Opper speech reply has no audio.b64_json',
+			'Check the API Style and Base URL in the Audio API credential.',
+		);
 	}
+	const fileId = str(reply.audio.file_id) ?? str(reply.file_id);
+	const url = str(reply.audio.url) ?? str(reply.url);
+	const id = str(reply.id);
+	const mimeType = str(reply.audio.mime_type);
 	return {
 		audio: Buffer.from(reply.audio.b64_json, 'base64'),
-		...(typeof reply.audio.mime_type === 'string' ? { mimeType: reply.audio.mime_type } : {}),
-		...(typeof reply.file_id === 'string' ? { file_id: reply.file_id } : {}),
-		...(typeof reply.url === 'string' ? { url: reply.url } : {}),
-		...(reply.usage && typeof reply.usage === 'object'
-			? { usage: reply.usage as Record<string, unknown> }
-			: {}),
+		...(mimeType ? { mimeType } : {}),
+		details: {
+			...(fileId ? { file_id: fileId } : {}),
+			...(url ? { url } : {}),
+			...(id ? { id } : {}),
+			...(reply.usage && typeof reply.usage === 'object'
+				? { usage: reply.usage as Record<string, unknown> }
+				: {}),
+		},
 	};
 }
 
-/** Where Opper reads the audio to transcribe from. */
-export type OpperAudioSource =
-	| { kind: 'data'; bytes: Buffer; contentType: string }
-	| { kind: 'fileId'; fileId: string }
-	| { kind: 'url'; url: string };
-
 /**
- * The body of Opper's `POST /audio/transcriptions`: `{model, audio, language, prompt, diarize,
- * parameters}`, with `audio` a data-URI, a `file_id` or an https URL.
- *
- * @throws OpperError for data over {@link OPPER_MAX_AUDIO_BYTES} or a URL that is not https.
- */
-export function opperTranscriptionBody(request: {
-	model: string;
-	source: OpperAudioSource;
-	language?: string;
-	prompt?: string;
-	diarize?: boolean;
-	parameters?: Record<string, unknown>;
-}): Record<string, unknown> {
-	let audio: string;
-	const { source } = request;
-	if (source.kind === 'data') {
-		if (source.bytes.length > OPPER_MAX_AUDIO_BYTES) {
-			throw new OpperError(
-				`The audio is ${(source.bytes.length / 1024 / 1024).toFixed(1)} MB; Opper takes data-URI audio up to 25 MB`,
-			);
-		}
-		audio = `data:${source.contentType};base64,${source.bytes.toString('base64')}`;
-	} else if (source.kind === 'url') {
-		if (!/^https:\/\//i.test(source.url.trim()))
-			throw new OpperError(`Opper reads audio only from https URLs, not "${source.url}"`);
-		audio = source.url.trim();
-	} else {
-		if (!source.fileId.trim()) throw new OpperError('No file_id is set');
-		audio = source.fileId.trim();
-	}
-	const body: Record<string, unknown> = { model: request.model, audio };
-	if (request.language) body.language = request.language;
-	if (request.prompt) body.prompt = request.prompt;
-	if (request.diarize) body.diarize = true;
-	if (request.parameters && Object.keys(request.parameters).length > 0)
-		body.parameters = request.parameters;
-	return body;
-}
-
-/** An Opper audio model: its kind as Opper tags it, and its voices and formats. */
-export interface OpperModel extends ModelInfo {
-	voices?: string[];
-	formats?: string[];
-}
-
-/**
- * Reads `GET /audio/models`: a list (bare or under `data` or `models`) of models tagged `tts` or
- * `stt` (in `type`, `kind` or `tags`), with `voices` and `formats`.
+ * Reads `GET /v3/audio/models`: a list (bare or under `data` or `models`) of models tagged `tts`
+ * or `stt` (in `type`, `kind` or `tags`), with `voices` and `formats`.
  *
  * @throws OpperError when the reply has no list.
  */
-export function readOpperModels(body: unknown): OpperModel[] {
+export function readOpperModels(body: unknown): ModelEntry[] {
 	const record = body as { data?: unknown; models?: unknown };
 	const list = Array.isArray(body)
 		? body
@@ -132,8 +103,13 @@ export function readOpperModels(body: unknown): OpperModel[] {
 			: Array.isArray(record?.models)
 				? record.models
 				: undefined;
-	if (!list) throw new OpperError('The Opper models reply has no list');
-	const models: OpperModel[] = [];
+	if (!list) {
+		throw new OpperError(
+			'The Opper audio models reply has no list',
+			'Check the API Style and Base URL in the Audio API credential.',
+		);
+	}
+	const models: ModelEntry[] = [];
 	for (const entry of list as Array<Record<string, unknown>>) {
 		const id = entry?.id ?? entry?.name;
 		if (typeof id !== 'string') continue;
@@ -154,3 +130,87 @@ export function readOpperModels(body: unknown): OpperModel[] {
 	}
 	return models.sort((a, b) => a.id.localeCompare(b.id));
 }
+
+/** The Opper style. */
+export const opper: Provider = {
+	style: 'opper',
+	route(operation) {
+		if (operation === 'translations') {
+			throw new AudioApiError(
+				'Opper has no translation endpoint',
+				'Use Audio Transcription (and translate the text), or a credential for another provider.',
+			);
+		}
+		if (operation === 'chat') {
+			throw new AudioApiError(
+				'Audio Chat is not available with the Opper API style',
+				'Use a credential for OpenAI or another provider with audio chat models.',
+			);
+		}
+		return { path: operation === 'models' ? '/audio/models' : `/audio/${operation}` };
+	},
+	authHeader: (chosen) => chosen,
+	listsModels: true,
+	declaresVoices: true,
+	readsRemoteAudio: true,
+	maxAudioBytes: OPPER_MAX_AUDIO_BYTES,
+	speechBody: opperSpeechBody,
+	// Opper answers JSON with base64 audio; raw audio, should it come, is stored as it is.
+	speechReplyIsAudio: (contentType) => !/json/i.test(contentType) && isAudioReply(contentType),
+	readSpeech(contentType, body) {
+		const text = body.toString('utf8');
+		const parsed =
+			/json/i.test(contentType) && !isHtml(contentType, text) ? parseJson(text) : undefined;
+		if (parsed === undefined) throw notAudio(contentType, body);
+		return readOpperSpeech(parsed);
+	},
+	transcriptionBody(request, audio) {
+		const body: Record<string, unknown> = { model: request.model, audio: '' };
+		if (request.language) body.language = request.language;
+		if (request.prompt) body.prompt = request.prompt;
+		if (request.diarize) body.diarize = true;
+		if (request.parameters && Object.keys(request.parameters).length > 0) {
+			body.parameters = request.parameters;
+		}
+		if (audio.kind === 'fileId') {
+			if (!audio.fileId.trim()) {
+				throw new RequestParameterError(
+					'No file_id is set',
+					'Put an Opper file ID in File ID, for example {{ $json.file_id }} after an Audio Speech node with Store on.',
+				);
+			}
+			return jsonBody({ ...body, audio: audio.fileId.trim() });
+		}
+		if (audio.kind === 'url') {
+			if (!/^https:\/\//i.test(audio.url.trim())) {
+				throw new RequestParameterError(
+					`Opper reads audio only from https URLs, not "${audio.url}"`,
+					'Use an https URL, or download the file and send it as a binary.',
+				);
+			}
+			return jsonBody({ ...body, audio: audio.url.trim() });
+		}
+		if (audio.source.length > OPPER_MAX_AUDIO_BYTES) {
+			throw new RequestParameterError(
+				`The audio is ${(audio.source.length / 1024 / 1024).toFixed(1)} MB; Opper takes data-URI audio up to 25 MB`,
+				'Set Max Upload Size to 25 or less so that the node splits the file, or give Opper a URL or file ID.',
+			);
+		}
+		const placeholder = '\u0000audio\u0000';
+		return jsonBodyWithFile(
+			{ ...body, audio: placeholder },
+			placeholder,
+			audio.source,
+			`data:${audio.contentType};base64,`,
+		);
+	},
+	readTranscript,
+	readModels: readOpperModels,
+	voices(models, model) {
+		const chosen = models.find((m) => m.id === model);
+		const declared = chosen
+			? (chosen.voices ?? [])
+			: models.filter((m) => m.kind === 'tts').flatMap((m) => m.voices ?? []);
+		return declared.length > 0 ? [...new Set(declared)] : undefined;
+	},
+};

@@ -2,7 +2,7 @@
  * Splitting long text for speech into parts under a provider's input limit. No n8n imports.
  */
 
-import { SPEECH_INPUT_MAX_CHARS } from '../openai/requests';
+import { SPEECH_INPUT_MAX_CHARS } from '../providers/openai';
 
 // A sentence ends at . ! ? … (or CJK 。！？) followed by closing quotes/brackets and a space.
 const SENTENCE_END = /(?<=[.!?…。！？]["'”’)\]]*)\s+/u;

@@ -5,13 +5,20 @@
 import { formatSubtitles, type Cue } from './subtitles';
 import type { Transcript, TranscriptFormat } from './transcript';
 
-/** A chunk's transcript and where the chunk starts in the whole file, in seconds. */
+/** A chunk's transcript and where the chunk is in the whole file, in seconds. */
 export interface ChunkTranscript {
 	transcript: Transcript;
 	/** Start of the chunk in the whole file, in seconds. */
 	start: number;
 	/** End of the chunk in the whole file, in seconds. */
 	end: number;
+	/**
+	 * The span of the whole file this chunk's transcript is kept for, when chunks overlap: from
+	 * the cut before it to the cut after it. Entries (cues, segments, words) whose middle falls
+	 * outside are left to the neighbouring chunk. Default: `start` to `end`.
+	 */
+	keepFrom?: number;
+	keepTo?: number;
 }
 
 type Timed = { start?: unknown; end?: unknown; [key: string]: unknown };
@@ -25,6 +32,21 @@ function shifted<T extends Timed>(entry: T, offset: number): T {
 
 const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
 
+/** Whether an entry, shifted by `offset`, has its middle inside the part's kept span. */
+function kept(
+	entry: { start?: unknown; end?: unknown },
+	offset: number,
+	part: ChunkTranscript,
+): boolean {
+	if (typeof entry.start !== 'number' || typeof entry.end !== 'number') return true;
+	const middle = offset + (entry.start + entry.end) / 2;
+	return middle >= (part.keepFrom ?? part.start) && middle < (part.keepTo ?? Infinity);
+}
+
+/** Whether a part shares audio with its neighbours, so that its entries must be picked. */
+const overlaps = (part: ChunkTranscript) =>
+	(part.keepFrom ?? part.start) > part.start || (part.keepTo ?? part.end) < part.end;
+
 function joinText(parts: string[]): string {
 	return parts
 		.map((part) => part.trim())
@@ -37,7 +59,7 @@ function joinText(parts: string[]): string {
  *
  * - `text`: the chunks' texts joined with a space.
  * - `verbose_json`: `segments` and `words` shifted by each chunk's start and renumbered (`id`,
- *   and `seek` dropped as it points into a chunk); `duration` summed; other fields from the first
+ *   and `seek` dropped as it points into a chunk); `duration` up to the last chunk's end; other fields from the first
  *   chunk.
  * - `diarized_json`: `segments` shifted and renumbered, `speaker` labels kept as each chunk named
  *   them: a provider labels speakers per request, so "A" in one chunk need not be "A" in the next.
@@ -45,16 +67,20 @@ function joinText(parts: string[]): string {
  * - `srt` and `vtt`: cues shifted, renumbered and written back as one file.
  * - `json`: `text` joined; `usage` and `logprobs` concatenated or summed where numeric.
  *
+ * Where chunks overlap (`keepFrom`/`keepTo`), each cue, segment and word is taken from the chunk
+ * whose kept span holds its middle, so that words near a cut are neither lost nor doubled, and
+ * the text is rebuilt from the kept cues or segments.
+ *
  * @param format the `response_format` all chunks were asked for.
  * @param parts the chunks' transcripts in order, with their start times in seconds.
  * @returns the whole transcript in the same shape {@link readTranscript} gives.
  */
 export function stitchTranscripts(format: TranscriptFormat, parts: ChunkTranscript[]): Transcript {
-	const text = joinText(parts.map((p) => p.transcript.text));
 	if (format === 'srt' || format === 'vtt') {
 		const cues: Cue[] = [];
 		for (const part of parts) {
 			for (const cue of part.transcript.cues ?? []) {
+				if (!kept(cue, part.start, part)) continue;
 				cues.push({
 					index: cues.length + 1,
 					text: cue.text,
@@ -63,41 +89,53 @@ export function stitchTranscripts(format: TranscriptFormat, parts: ChunkTranscri
 				});
 			}
 		}
+		const text = parts.some(overlaps)
+			? joinText(cues.map((cue) => cue.text.replace(/\s+/g, ' ')))
+			: joinText(parts.map((p) => p.transcript.text));
 		return { text, cues, subtitles: formatSubtitles(cues, format) };
 	}
-	if (format === 'text') return { text };
+	if (format === 'text') return { text: joinText(parts.map((p) => p.transcript.text)) };
 
 	const replies = parts.map((p) => p.transcript.reply ?? {});
-	const reply: Record<string, unknown> = { ...replies[0], text };
 	const segments: Timed[] = [];
 	const words: Timed[] = [];
 	const logprobs: unknown[] = [];
-	let duration = 0;
-	let hasDuration = false;
+	const texts: string[] = [];
 	parts.forEach((part, chunk) => {
 		const r = replies[chunk];
-		for (const segment of (r.segments as Timed[] | undefined) ?? []) {
-			const { seek: _seek, ...rest } = shifted(segment, part.start);
+		const ownSegments = (r.segments as Timed[] | undefined) ?? [];
+		const keptSegments = ownSegments.filter((segment) => kept(segment, part.start, part));
+		for (const segment of keptSegments) {
+			const rest = shifted(segment, part.start);
+			delete rest.seek;
 			segments.push({
 				...rest,
 				id: segments.length,
 				...(format === 'diarized_json' ? { chunk } : {}),
 			});
 		}
-		for (const word of (r.words as Timed[] | undefined) ?? [])
-			words.push(shifted(word, part.start));
-		if (Array.isArray(r.logprobs)) logprobs.push(...(r.logprobs as unknown[]));
-		if (typeof r.duration === 'number') {
-			duration += r.duration;
-			hasDuration = true;
-		} else {
-			duration += part.end - part.start;
+		for (const word of (r.words as Timed[] | undefined) ?? []) {
+			if (kept(word, part.start, part)) words.push(shifted(word, part.start));
 		}
+		if (Array.isArray(r.logprobs)) logprobs.push(...(r.logprobs as unknown[]));
+		texts.push(
+			overlaps(part) && ownSegments.length > 0
+				? joinText(keptSegments.map((segment) => String(segment.text ?? '')))
+				: part.transcript.text,
+		);
 	});
+	const text = joinText(texts);
+	const reply: Record<string, unknown> = { ...replies[0], text };
 	if (replies.some((r) => Array.isArray(r.segments))) reply.segments = segments;
 	if (replies.some((r) => Array.isArray(r.words))) reply.words = words;
 	if (replies.some((r) => Array.isArray(r.logprobs))) reply.logprobs = logprobs;
-	if (hasDuration) reply.duration = round(duration);
+	if (replies.some((r) => typeof r.duration === 'number')) {
+		const last = parts[parts.length - 1];
+		const lastDuration = replies[replies.length - 1].duration;
+		reply.duration = round(
+			last.start + (typeof lastDuration === 'number' ? lastDuration : last.end - last.start),
+		);
+	}
 	const usage = sumUsage(replies.map((r) => r.usage));
 	if (usage) reply.usage = usage;
 	delete reply.request_id;

@@ -6,7 +6,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { forEachItem } from '../shared/items';
+import { audioApiConnectionTest } from '../shared/credential-test';
+import { forEachItem, itemConcurrency } from '../shared/items';
 import { searchModels } from '../shared/models';
 import * as chat from './chat.operation';
 
@@ -20,19 +21,20 @@ export class AudioChat implements INodeType {
 		subtitle: '={{ $parameter["prompt"] }}',
 		description: 'Ask a chat model about a recording, and get a text or spoken answer',
 		defaults: { name: 'Audio Chat' },
-		// Its input is a binary file, which an AI agent calling a tool cannot provide.
+		// The audio comes from a binary field that an AI agent calling a tool never sees.
 		usableAsTool: undefined,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'audioApi', required: true }],
+		credentials: [{ name: 'audioApi', required: true, testedBy: 'audioApiConnectionTest' }],
 		properties: chat.properties,
 	};
 
 	methods = {
+		credentialTest: { audioApiConnectionTest },
 		listSearch: { searchChatModels: searchModels('chat') },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return await forEachItem(this, (itemIndex) => chat.execute.call(this, itemIndex));
+		return await forEachItem(this, (item) => chat.execute.call(this, item), itemConcurrency(this));
 	}
 }

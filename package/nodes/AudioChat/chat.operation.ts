@@ -13,16 +13,22 @@ import {
 	type ChatAudioFormat,
 	type ChatInputFormat,
 } from '../../lib/openai/chat';
-import { BUILT_IN_VOICES } from '../../lib/openai/requests';
+import { parseJson } from '../../lib/errors';
+import { jsonBodyWithFile } from '../../lib/http/body';
+import { BUILT_IN_VOICES } from '../../lib/providers/openai';
 import {
 	getModel,
 	inputBinaryProperty,
+	itemConcurrencyOption,
 	modelProperty,
 	requestOptions,
+	requiredValue,
 	retryOptions,
+	sortedOptions,
 } from '../shared/descriptions';
-import { audioApiRequest } from '../shared/transport';
-import { readAll, readAudioInput } from '../shared/upload';
+import { binaryAudio } from '../shared/input';
+import type { ItemRun } from '../shared/items';
+import { audioApiRequest, requestIdOf } from '../shared/transport';
 
 export const properties: INodeProperties[] = [
 	inputBinaryProperty,
@@ -46,7 +52,8 @@ export const properties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: [
+		options: sortedOptions([
+			itemConcurrencyOption(),
 			...requestOptions,
 			{
 				displayName: 'Spoken Answer',
@@ -103,74 +110,78 @@ export const properties: INodeProperties[] = [
 				default: 1,
 				description: 'Sampling temperature from 0 to 2',
 			},
-		],
+		]),
 	},
 ];
 
 /**
  * Asks a chat model about one item's audio with `POST /chat/completions` and an `input_audio`
- * part. Output JSON: `text` (the answer), `transcript` of a spoken answer, `finish_reason`,
- * `usage`, `model`, `id`, `request_id`; binary: the spoken answer when asked.
+ * part (the audio is base64-encoded as it is sent). Output JSON: `text` (the answer),
+ * `transcript` of a spoken answer, `finish_reason`, `usage`, `model`, `id`, `request_id`; binary:
+ * the spoken answer when asked.
  *
  * @throws NodeOperationError for audio that is neither wav nor mp3 (the only input formats
  *   `input_audio` takes) or a reply without a message; NodeApiError when the provider refuses
  *   (a subscription key at Apertis gets 403 audio_requires_payg, with a fix).
  */
-export async function execute(
-	this: IExecuteFunctions,
-	itemIndex: number,
-): Promise<INodeExecutionData> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const model = getModel(this, itemIndex);
-	const property = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
-	const upload = await readAudioInput(this, itemIndex, property);
-	const container = upload.container?.container;
+export async function execute(this: IExecuteFunctions, item: ItemRun): Promise<INodeExecutionData> {
+	const i = item.index;
+	const options = this.getNodeParameter('options', i, {}) as IDataObject;
+	const model = getModel(this, i);
+	const property = requiredValue(
+		this,
+		'binaryPropertyName',
+		i,
+		'Input Binary Field',
+		'Name the binary field that holds the audio, e.g. data.',
+	);
+	const input = await binaryAudio(this, item, property);
+	const container = input.container?.container;
 	if (container !== 'wav' && container !== 'mp3') {
+		input.close();
 		throw new NodeOperationError(
 			this.getNode(),
-			`Audio Chat takes wav or mp3 audio; the binary field "${property}" of item ${itemIndex} holds ${container ?? 'an unknown format'} ("${upload.fileName}")`,
-			{
-				itemIndex,
-				description:
-					'Convert it to mp3 or wav first, for example with an Execute Command node running ffmpeg.',
-			},
+			`Audio Chat takes wav or mp3 audio; the binary field "${property}" holds ${container ?? 'an unknown format'} ("${input.fileName}")`,
+			{ itemIndex: i, description: 'Convert it to mp3 or wav first, for example with ffmpeg.' },
 		);
 	}
-
 	const spoken = options.spokenAnswer === true;
 	const answerFormat = (options.answerFormat as ChatAudioFormat | undefined) ?? 'mp3';
+	const placeholder = '\u0000audio\u0000';
 	const body = audioChatBody({
 		model,
-		prompt: this.getNodeParameter('prompt', itemIndex) as string,
+		prompt: requiredValue(
+			this,
+			'prompt',
+			i,
+			'Prompt',
+			'Ask something about the recording in Prompt.',
+		),
 		systemMessage: (options.systemMessage as string | undefined) || undefined,
-		audio: {
-			data: (await readAll(upload)).toString('base64'),
-			format: container as ChatInputFormat,
-		},
+		audio: { data: placeholder, format: container as ChatInputFormat },
 		...(spoken
 			? { spokenAnswer: { voice: String(options.answerVoice || 'alloy'), format: answerFormat } }
 			: {}),
 		...(options.temperature !== undefined ? { temperature: Number(options.temperature) } : {}),
 	});
-
-	const response = await audioApiRequest.call(
+	const source = {
+		length: input.size!,
+		read: async function* () {
+			yield* await input.open();
+		},
+	};
+	const { reply, requestId } = await audioApiRequest(
 		this,
-		{ method: 'POST', operation: 'chat', model, json: body },
+		{ method: 'POST', operation: 'chat', model, body: jsonBodyWithFile(body, placeholder, source) },
+		async (response) => {
+			const parsed = parseJson(await response.text());
+			return { reply: readAudioChatReply(parsed), requestId: requestIdOf(response) };
+		},
 		retryOptions(options),
-		itemIndex,
-	);
-	let reply;
-	try {
-		reply = readAudioChatReply(JSON.parse(response.body.toString('utf8')));
-	} catch (error) {
-		throw new NodeOperationError(
-			this.getNode(),
-			`The chat reply could not be read: ${(error as Error).message}`,
-			{ itemIndex },
-		);
-	}
+		i,
+	).finally(() => input.close());
 
-	const item: INodeExecutionData = {
+	const out: INodeExecutionData = {
 		json: {
 			text: reply.text,
 			...(reply.audio?.transcript ? { transcript: reply.audio.transcript } : {}),
@@ -178,12 +189,12 @@ export async function execute(
 			...(reply.usage ? { usage: reply.usage as IDataObject } : {}),
 			model: reply.model ?? model,
 			...(reply.id ? { id: reply.id } : {}),
-			...(response.requestId ? { request_id: response.requestId } : {}),
+			...(requestId ? { request_id: requestId } : {}),
 		},
 	};
 	if (reply.audio) {
 		const { extension, mimeType } = chatAudioInfo(answerFormat);
-		item.binary = {
+		out.binary = {
 			[String(options.answerBinaryPropertyName || 'answer')]: await this.helpers.prepareBinaryData(
 				reply.audio.bytes,
 				`answer.${extension}`,
@@ -191,5 +202,5 @@ export async function execute(
 			),
 		};
 	}
-	return item;
+	return out;
 }

@@ -6,7 +6,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { forEachItem } from '../shared/items';
+import { audioApiConnectionTest } from '../shared/credential-test';
+import { forEachItem, itemConcurrency } from '../shared/items';
 import * as models from './models.operation';
 
 export class AudioModels implements INodeType {
@@ -14,20 +15,27 @@ export class AudioModels implements INodeType {
 		displayName: 'Audio Models',
 		name: 'audioModels',
 		icon: { light: 'file:../shared/audio.svg', dark: 'file:../shared/audio.dark.svg' },
-		group: ['input'],
+		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["audioOnly"] ? "audio models" : "all models" }}',
 		description: 'List the speech and transcription models an OpenAI-compatible audio API offers',
 		defaults: { name: 'Audio Models' },
-		// Plain JSON in and out: an agent can ask which models exist.
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'audioApi', required: true }],
+		credentials: [{ name: 'audioApi', required: true, testedBy: 'audioApiConnectionTest' }],
 		properties: models.properties,
 	};
 
+	methods = {
+		credentialTest: { audioApiConnectionTest },
+	};
+
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return await forEachItem(this, (itemIndex) => models.execute.call(this, itemIndex));
+		return await forEachItem(
+			this,
+			(item) => models.execute.call(this, item),
+			itemConcurrency(this),
+		);
 	}
 }

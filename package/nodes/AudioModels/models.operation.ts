@@ -6,6 +6,7 @@ import type {
 } from 'n8n-workflow';
 
 import { requestOptions, retryOptions } from '../shared/descriptions';
+import type { ItemRun } from '../shared/items';
 import { listModels } from '../shared/models';
 
 export const properties: INodeProperties[] = [
@@ -15,7 +16,7 @@ export const properties: INodeProperties[] = [
 		type: 'boolean',
 		default: true,
 		description:
-			'Whether to keep only models that look like text-to-speech or speech-to-text models, judged by their IDs',
+			'Whether to keep only models that look like text-to-speech, speech-to-text or audio chat models, judged by their IDs',
 	},
 	{
 		displayName: 'Options',
@@ -28,19 +29,19 @@ export const properties: INodeProperties[] = [
 ];
 
 /**
- * Lists the provider's models with `GET /models`: one output item per model, with `id`,
- * `owned_by`, `created` (Unix seconds), `kind` (`tts`, `stt`, `chat` or `other`), Opper's `voices`
- * and `formats`, and `request_id` when the provider gave one.
+ * Lists the provider's models: one output item per model, with `id`, `owned_by`, `created` (Unix
+ * seconds), `kind` (`tts`, `stt`, `chat` or `other`), Opper's `voices` and `formats`, and
+ * `request_id` when the provider gave one.
  *
  * @throws NodeApiError when the provider refuses; NodeOperationError when the reply is not a list.
  */
 export async function execute(
 	this: IExecuteFunctions,
-	itemIndex: number,
+	item: ItemRun,
 ): Promise<INodeExecutionData[]> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const audioOnly = this.getNodeParameter('audioOnly', itemIndex, true) as boolean;
-	const { models, requestId } = await listModels.call(this, retryOptions(options), itemIndex);
+	const options = this.getNodeParameter('options', item.index, {}) as IDataObject;
+	const audioOnly = this.getNodeParameter('audioOnly', item.index, true) as boolean;
+	const { models, requestId } = await listModels.call(this, retryOptions(options), item.index);
 	return models
 		.filter((model) => !audioOnly || model.kind !== 'other')
 		.map((model) => ({ json: { ...model, ...(requestId ? { request_id: requestId } : {}) } }));

@@ -6,6 +6,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { audioApiConnectionTest } from '../shared/credential-test';
 import { forEachItem, itemConcurrency } from '../shared/items';
 import { searchModels } from '../shared/models';
 import * as speech from './speech.operation';
@@ -17,18 +18,20 @@ export class AudioSpeech implements INodeType {
 		icon: { light: 'file:../shared/audio.svg', dark: 'file:../shared/audio.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["responseFormat"] + " · " + $parameter["voice"] }}',
+		subtitle:
+			'={{ $parameter["responseFormat"] + " · " + ($parameter["voice"] || "default voice") }}',
 		description: 'Turn text into speech with any OpenAI-compatible audio API',
 		defaults: { name: 'Audio Speech' },
 		// The audio goes into a binary field, which an AI agent calling a tool never sees.
 		usableAsTool: undefined,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'audioApi', required: true }],
+		credentials: [{ name: 'audioApi', required: true, testedBy: 'audioApiConnectionTest' }],
 		properties: speech.properties,
 	};
 
 	methods = {
+		credentialTest: { audioApiConnectionTest },
 		listSearch: { searchSpeechModels: searchModels('tts') },
 		loadOptions: { getVoices: speech.getVoices },
 	};
@@ -36,7 +39,7 @@ export class AudioSpeech implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await forEachItem(
 			this,
-			(itemIndex) => speech.execute.call(this, itemIndex),
+			(item) => speech.execute.call(this, item),
 			itemConcurrency(this),
 		);
 	}

@@ -6,32 +6,24 @@ import type {
 	INodeProperties,
 	INodePropertyOptions,
 } from 'n8n-workflow';
-import { NodeOperationError, jsonParse } from 'n8n-workflow';
 
-import { SPEECH_FORMATS, speechFormatInfo, type SpeechFormat } from '../../lib/audio/container';
-import {
-	BUILT_IN_VOICES,
-	RequestParameterError,
-	SPEECH_INPUT_MAX_CHARS,
-} from '../../lib/openai/requests';
-import {
-	NotAudioError,
-	readSpeechReply,
-	replyIsAudio,
-	speechRequestBody,
-} from '../../lib/providers/speech';
+import { SPEECH_FORMATS, type SpeechFormat } from '../../lib/audio/container';
+import { BUILT_IN_VOICES } from '../../lib/providers/openai';
 import {
 	getModel,
+	isExpression,
+	itemConcurrencyOption,
+	jsonOption,
 	modelProperty,
 	requestOptions,
+	requiredValue,
 	retryOptions,
-	itemConcurrencyOption,
+	sortedOptions,
 } from '../shared/descriptions';
-import { joinAudio, JoinError, JOINABLE_FORMATS } from '../../lib/audio/join';
-import { mapConcurrent } from '../../lib/concurrency';
-import { splitText } from '../../lib/text/split-text';
-import { listModels } from '../shared/models';
-import { apiStyle, audioApiRequest, bodyBuffer, type Readable } from '../shared/transport';
+import type { ItemRun } from '../shared/items';
+import { listModels, LOOKUP_RETRY_OPTIONS } from '../shared/models';
+import { speak } from '../shared/speak';
+import { endpoint } from '../shared/transport';
 
 const CUSTOM_VOICE_ID = '__customVoiceId';
 const OTHER_VOICE_NAME = '__otherVoiceName';
@@ -69,15 +61,15 @@ export const properties: INodeProperties[] = [
 		typeOptions: { loadOptionsMethod: 'getVoices', loadOptionsDependsOn: ['model.value'] },
 		default: 'alloy',
 		description:
-			'The voice to speak with. Opper lists the voices of the chosen model; other providers get OpenAI\'s built-in voices. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+			'The voice to speak with: the model\'s own voices where the provider lists them (Opper), else OpenAI\'s built-in voices. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 	},
 	{
 		displayName: 'Custom Voice ID',
 		name: 'customVoiceId',
 		type: 'string',
 		default: '',
-		required: true,
 		placeholder: 'voice_1234',
+		description: 'The ID of a custom voice made with the provider, sent as an object with an ID',
 		displayOptions: { show: { voice: [CUSTOM_VOICE_ID] } },
 	},
 	{
@@ -85,8 +77,8 @@ export const properties: INodeProperties[] = [
 		name: 'voiceName',
 		type: 'string',
 		default: '',
-		required: true,
 		placeholder: 'af_bella',
+		description: "A voice the provider knows by name, e.g. Kokoro's af_bella",
 		displayOptions: { show: { voice: [OTHER_VOICE_NAME] } },
 	},
 	{
@@ -111,7 +103,7 @@ export const properties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: [
+		options: sortedOptions([
 			{
 				displayName: 'Extra Body Parameters (JSON)',
 				name: 'extraBody',
@@ -137,6 +129,16 @@ export const properties: INodeProperties[] = [
 				placeholder: 'e.g. Speak in a cheerful and positive tone.',
 				description: 'How to speak: tone, accent, pace. Not supported by tts-1 and tts-1-hd.',
 			},
+			itemConcurrencyOption(),
+			{
+				displayName: 'Max Parts',
+				name: 'maxParts',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 50,
+				description:
+					'The most requests one text may become when it is split (a part is at most 4,096 characters); a longer text fails instead of being sent',
+			},
 			{
 				displayName: 'Part Concurrency',
 				name: 'partConcurrency',
@@ -145,7 +147,6 @@ export const properties: INodeProperties[] = [
 				default: 4,
 				description: 'How many parts of a long text to speak at once',
 			},
-			itemConcurrencyOption,
 			...requestOptions,
 			{
 				displayName: 'Speed',
@@ -164,14 +165,6 @@ export const properties: INodeProperties[] = [
 					'Whether to speak text over 4,096 characters in parts, split at paragraphs, then sentences, then words, and join the audio into one file. Works for MP3, WAV, AAC and PCM.',
 			},
 			{
-				displayName: 'Store (Opper)',
-				name: 'store',
-				type: 'boolean',
-				default: true,
-				description:
-					'Whether Opper keeps the audio and returns a file_id and URL, for example to transcribe it later by file_id. Other providers ignore it.',
-			},
-			{
 				displayName: 'Stream Format',
 				name: 'streamFormat',
 				type: 'options',
@@ -183,6 +176,24 @@ export const properties: INodeProperties[] = [
 					{ name: 'SSE', value: 'sse', description: 'Speech.audio.delta events with base64 audio' },
 				],
 			},
+		]),
+	},
+	{
+		displayName: 'Opper Options',
+		name: 'opperOptions',
+		type: 'collection',
+		placeholder: 'Add Opper Option',
+		default: {},
+		description: 'Settings only the Opper API style uses; other providers ignore them',
+		options: [
+			{
+				displayName: 'Store',
+				name: 'store',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether Opper keeps the audio and returns a file_id and URL, for example to transcribe it later by file_id',
+			},
 		],
 	},
 ];
@@ -190,27 +201,24 @@ export const properties: INodeProperties[] = [
 const titleCase = (voice: string) => voice.charAt(0).toUpperCase() + voice.slice(1);
 
 /**
- * The loadOptions method of the `voice` parameter. Opper (seed 000, `GET /v3/audio/models`)
- * declares each model's voices and validates the voice against them, so its list is the chosen
- * model's voices (or every speech model's, before a model is chosen). Other styles have no voice
- * listing, so OpenAI's built-in voices are offered. Custom Voice ID and Other Voice Name always
- * follow.
- *
- * @throws NodeApiError when Opper refuses the model listing.
+ * The loadOptions method of the `voice` parameter: the chosen model's voices where the provider
+ * declares them (Opper's `/audio/models`; before a model is chosen, every speech model's), else
+ * OpenAI's built-in voices. The model's default voice, a custom voice ID and another voice name
+ * follow. Without a credential, or when the listing fails, the built-in voices stand in, so the
+ * field never shows "Error fetching options".
  */
 export async function getVoices(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-	let voices: readonly string[] = BUILT_IN_VOICES;
-	if ((await apiStyle(this)) === 'opper') {
-		const chosen = String(this.getCurrentNodeParameter('model', { extractValue: true }) ?? '');
-		const { models } = await listModels.call(this);
-		const model = models.find((m) => m.id === chosen);
-		const declared = model
-			? (model.voices ?? [])
-			: models.filter((m) => m.kind === 'tts').flatMap((m) => m.voices ?? []);
-		if (declared.length > 0) voices = [...new Set(declared)];
-	}
+	const chosen = String(this.getCurrentNodeParameter('model', { extractValue: true }) ?? '');
+	const declared = await endpoint(this)
+		.then(async ({ provider }) =>
+			provider.declaresVoices
+				? provider.voices((await listModels.call(this, LOOKUP_RETRY_OPTIONS)).models, chosen)
+				: undefined,
+		)
+		.catch(() => undefined);
 	return [
-		...voices.map((voice) => ({ name: titleCase(voice), value: voice })),
+		...(declared ?? BUILT_IN_VOICES).map((voice) => ({ name: titleCase(voice), value: voice })),
+		{ name: "Model's Default", value: '', description: 'Leave the voice to the model' },
 		{
 			name: 'Custom Voice ID',
 			value: CUSTOM_VOICE_ID,
@@ -224,185 +232,61 @@ export async function getVoices(this: ILoadOptionsFunctions): Promise<INodePrope
 	];
 }
 
-function voiceOf(ctx: IExecuteFunctions, itemIndex: number): string | { id: string } {
-	const voice = ctx.getNodeParameter('voice', itemIndex) as string;
+/** The voice to send: a name, a custom voice `{id}`, or `undefined` for the model's default. */
+function voiceOf(ctx: IExecuteFunctions, itemIndex: number): string | { id: string } | undefined {
+	const voice = String(ctx.getNodeParameter('voice', itemIndex, '') ?? '').trim();
 	if (voice === CUSTOM_VOICE_ID) {
-		return { id: String(ctx.getNodeParameter('customVoiceId', itemIndex)).trim() };
+		const fix = 'Put the ID of the custom voice in Custom Voice ID.';
+		return { id: requiredValue(ctx, 'customVoiceId', itemIndex, 'Custom Voice ID', fix) };
 	}
-	if (voice === OTHER_VOICE_NAME)
-		return String(ctx.getNodeParameter('voiceName', itemIndex)).trim();
-	return voice;
-}
-
-/** One spoken part of an item's text: its audio read, or (a whole text in one part) its stream. */
-interface SpokenPart {
-	audio: Buffer;
-	stream?: Readable;
-	mimeType?: string;
-	details: Record<string, unknown>;
-	requestId?: string;
+	if (voice === OTHER_VOICE_NAME) {
+		return requiredValue(
+			ctx,
+			'voiceName',
+			itemIndex,
+			'Voice Name',
+			'Put the voice name in Voice Name.',
+		);
+	}
+	if (!voice && isExpression(ctx, 'voice')) {
+		return requiredValue(ctx, 'voice', itemIndex, 'Voice', "Pick a voice, or Model's Default.");
+	}
+	return voice || undefined;
 }
 
 /**
- * Speaks one item's text with `POST /audio/speech` and returns the audio as a binary. Text over
- * 4,096 characters (OpenAI's `input` limit, seeds 001 and 004) is split at paragraphs, sentences
- * or words, the parts are spoken at most Part Concurrency at a time, and the audio is joined into
- * one file (mp3, wav, aac or pcm).
+ * Speaks one item's text with `POST /audio/speech` (see `speak` for the output).
  *
- * @throws NodeOperationError for invalid parameters, a format that cannot be joined, or a reply
- *   that is not audio; NodeApiError when the provider refuses.
+ * @throws NodeOperationError for empty fields or invalid parameters; NodeApiError when the
+ *   provider refuses.
  */
-export async function execute(
-	this: IExecuteFunctions,
-	itemIndex: number,
-): Promise<INodeExecutionData> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const format = this.getNodeParameter('responseFormat', itemIndex) as SpeechFormat;
-	const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
-	const model = getModel(this, itemIndex);
-	const voice = voiceOf(this, itemIndex);
-	const style = await apiStyle(this);
-	const input = this.getNodeParameter('input', itemIndex) as string;
-	const split = options.splitLongText !== false && input.length > SPEECH_INPUT_MAX_CHARS;
-	const texts = split ? splitText(input, SPEECH_INPUT_MAX_CHARS) : [input];
-
-	const bodies: Array<Record<string, unknown>> = [];
-	try {
-		const extra =
-			typeof options.extraBody === 'string'
-				? jsonParse<IDataObject>(options.extraBody || '{}', {
-						errorMessage: 'Extra Body Parameters is not valid JSON',
-					})
-				: ((options.extraBody as IDataObject | undefined) ?? {});
-		if ((typeof voice === 'string' && !voice) || (typeof voice === 'object' && !voice.id)) {
-			throw new RequestParameterError('No voice is set');
-		}
-		if (texts.length > 1 && !JOINABLE_FORMATS.has(format)) {
-			throw new JoinError(
-				`The text is ${input.length} characters, so it is spoken in ${texts.length} parts, and ${format} parts cannot be joined without re-encoding. Choose mp3, wav, aac or pcm, or shorten the text to 4,096 characters.`,
-			);
-		}
-		for (const text of texts) {
-			bodies.push(
-				speechRequestBody(
-					style,
-					{
-						model,
-						input: text,
-						voice,
-						response_format: format,
-						speed: options.speed === undefined ? undefined : Number(options.speed),
-						instructions: (options.instructions as string | undefined) ?? undefined,
-						stream_format: options.streamFormat === 'sse' ? 'sse' : undefined,
-						extra,
-					},
-					options.store !== false,
-				),
-			);
-		}
-	} catch (error) {
-		const tooLong = /4,?096/.test((error as Error).message) && options.splitLongText === false;
-		throw new NodeOperationError(this.getNode(), (error as Error).message, {
-			itemIndex,
-			description: tooLong
-				? 'Turn on Split Long Text to speak it in parts joined into one file.'
-				: undefined,
-		});
-	}
-
-	const parts = await mapConcurrent(
-		bodies,
-		Number(options.partConcurrency ?? 4),
-		async (body): Promise<SpokenPart> => {
-			// A text in one part streams its audio into n8n's binary store; parts are joined in memory.
-			const reply = await audioApiRequest.call(
-				this,
-				{
-					method: 'POST',
-					operation: 'speech',
-					model,
-					json: body,
-					streamReply: bodies.length === 1,
-				},
-				retryOptions(options),
-				itemIndex,
-			);
-			const contentType = String(reply.headers['content-type'] ?? '');
-			if (reply.stream && replyIsAudio(style, contentType)) {
-				return {
-					audio: Buffer.alloc(0),
-					stream: reply.stream,
-					details: {},
-					requestId: reply.requestId,
-				};
-			}
-			const replyBody = reply.stream ? await bodyBuffer(reply.stream) : reply.body;
-			try {
-				// Event streams (asked for or not) and Opper's JSON replies are read into audio; an
-				// event stream or an error page is never stored as if it were audio.
-				return {
-					...readSpeechReply(style, contentType, replyBody),
-					requestId: reply.requestId,
-				};
-			} catch (error) {
-				throw new NodeOperationError(this.getNode(), (error as Error).message, {
-					itemIndex,
-					description:
-						error instanceof NotAudioError
-							? 'Check the API Style and Base URL in the Audio API credential.'
-							: undefined,
-				});
-			}
+export async function execute(this: IExecuteFunctions, item: ItemRun): Promise<INodeExecutionData> {
+	const i = item.index;
+	const options = this.getNodeParameter('options', i, {}) as IDataObject;
+	const opper = this.getNodeParameter('opperOptions', i, {}) as IDataObject;
+	return await speak(this, item, {
+		speech: {
+			model: getModel(this, i),
+			input: String(this.getNodeParameter('input', i, '') ?? ''),
+			voice: voiceOf(this, i),
+			response_format: this.getNodeParameter('responseFormat', i) as SpeechFormat,
+			...(options.speed !== undefined ? { speed: Number(options.speed) } : {}),
+			...(options.instructions ? { instructions: String(options.instructions) } : {}),
+			...(options.streamFormat === 'sse' ? { stream_format: 'sse' as const } : {}),
+			extra: jsonOption(this, options.extraBody, 'Extra Body Parameters', i),
+			store: opper.store !== false,
 		},
-	);
-
-	let audio: Buffer | Readable;
-	try {
-		audio =
-			parts[0].stream ??
-			joinAudio(
-				format,
-				parts.map((part) => part.audio),
-			);
-	} catch (error) {
-		throw new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex });
-	}
-
-	const { extension, mimeType: formatMimeType } = speechFormatInfo(format);
-	const mimeType = parts[0].mimeType ?? formatMimeType;
-	const fileName = `${String(options.fileName || 'speech').replace(/\.[A-Za-z0-9]+$/, '')}.${extension}`;
-	const binary = await this.helpers.prepareBinaryData(audio, fileName, mimeType);
-	const bytes = Buffer.isBuffer(audio)
-		? audio.length
-		: binary.id
-			? (await this.helpers.getBinaryMetadata(binary.id)).fileSize
-			: Buffer.byteLength(binary.data, 'base64');
-	const single = parts.length === 1 ? parts[0] : undefined;
-	return {
-		json: {
-			model,
-			voice: typeof voice === 'string' ? voice : voice.id,
-			response_format: format,
-			bytes,
-			fileName,
-			mimeType,
-			characters: input.length,
-			...(single
-				? {
-						...(single.details as IDataObject),
-						...(single.requestId ? { request_id: single.requestId } : {}),
-					}
-				: {
-						// Opper's file_id and url name one part's audio, so they stay with their part.
-						parts: parts.map((part, i) => ({
-							index: i,
-							characters: texts[i].length,
-							bytes: part.audio.length,
-							...(part.details as IDataObject),
-							...(part.requestId ? { request_id: part.requestId } : {}),
-						})),
-					}),
-		},
-		binary: { [binaryPropertyName]: binary },
-	};
+		splitLongText: options.splitLongText !== false,
+		maxParts: Number(options.maxParts ?? 50),
+		partConcurrency: Number(options.partConcurrency ?? 4),
+		fileName: String(options.fileName || 'speech'),
+		binaryProperty: requiredValue(
+			this,
+			'binaryPropertyName',
+			i,
+			'Put Output File in Field',
+			'Name the output binary field, e.g. data.',
+		),
+		retry: retryOptions(options),
+	});
 }

@@ -6,6 +6,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { audioApiConnectionTest } from '../shared/credential-test';
 import { forEachItem, itemConcurrency } from '../shared/items';
 import { searchModels } from '../shared/models';
 import * as transcription from './transcription.operation';
@@ -21,22 +22,23 @@ export class AudioTranscription implements INodeType {
 		description:
 			'Turn speech into text, subtitles or timestamps with any OpenAI-compatible audio API',
 		defaults: { name: 'Audio Transcription' },
-		// Its input is a binary file, which an AI agent calling a tool cannot provide.
+		// The audio comes from a binary field or a URL that an AI agent would have to provide.
 		usableAsTool: undefined,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'audioApi', required: true }],
+		credentials: [{ name: 'audioApi', required: true, testedBy: 'audioApiConnectionTest' }],
 		properties: transcription.properties,
 	};
 
 	methods = {
+		credentialTest: { audioApiConnectionTest },
 		listSearch: { searchTranscriptionModels: searchModels('stt') },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await forEachItem(
 			this,
-			(itemIndex) => transcription.execute.call(this, itemIndex),
+			(item) => transcription.execute.call(this, item),
 			itemConcurrency(this),
 		);
 	}

@@ -4,60 +4,28 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
-import { transcriptionFields, type TranscriptionRequest } from '../../lib/openai/requests';
+import type { TranscriptionRequest } from '../../lib/providers/types';
 import type { TranscriptFormat } from '../../lib/transcript/transcript';
 import {
+	audioSourceProperties,
 	getModel,
-	inputBinaryProperty,
+	itemConcurrencyOption,
+	jsonOption,
+	longAudioOptions,
 	modelProperty,
 	requestOptions,
-	itemConcurrencyOption,
-} from '../shared/descriptions';
-import {
+	retryOptions,
+	sortedOptions,
 	subtitleFileOptions,
-	transcribe,
 	uploadAsOption,
-	chunkOptions,
-} from '../shared/transcribe';
-import { binaryAsDataUrl, readAudioInput } from '../shared/upload';
+} from '../shared/descriptions';
+import { binaryAudio, readWhole } from '../shared/input';
+import type { ItemRun } from '../shared/items';
+import { audioSourceOf, transcribe, transcribeOptions } from '../shared/transcribe';
 
 export const properties: INodeProperties[] = [
-	{
-		displayName: 'Audio Source',
-		name: 'audioSource',
-		type: 'options',
-		default: 'binary',
-		description: 'Where the audio comes from. File IDs and URLs work with the Opper API style.',
-		options: [
-			{ name: 'Binary File', value: 'binary', description: 'A binary field of the input item' },
-			{
-				name: 'Opper File ID',
-				value: 'fileId',
-				description: 'A file stored at Opper, for example the file_id of an Audio Speech node',
-			},
-			{ name: 'URL', value: 'url', description: 'An https URL Opper downloads the audio from' },
-		],
-	},
-	{ ...inputBinaryProperty, displayOptions: { show: { audioSource: ['binary'] } } },
-	{
-		displayName: 'File ID',
-		name: 'fileId',
-		type: 'string',
-		default: '={{ $json.file_id }}',
-		required: true,
-		displayOptions: { show: { audioSource: ['fileId'] } },
-	},
-	{
-		displayName: 'Audio URL',
-		name: 'audioUrl',
-		type: 'string',
-		default: '',
-		required: true,
-		placeholder: 'https://example.com/episode.mp3',
-		displayOptions: { show: { audioSource: ['url'] } },
-	},
+	...audioSourceProperties(true),
 	modelProperty(
 		'searchTranscriptionModels',
 		'whisper-1',
@@ -110,7 +78,7 @@ export const properties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: [
+		options: sortedOptions([
 			{
 				displayName: 'Chunking Strategy',
 				name: 'chunkingStrategy',
@@ -121,14 +89,6 @@ export const properties: INodeProperties[] = [
 				options: [{ name: 'Auto', value: 'auto' }],
 			},
 			{
-				displayName: 'Diarize (Opper)',
-				name: 'diarize',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether Opper should label speakers on segments. With OpenAI, pick gpt-4o-transcribe-diarize and Diarized JSON instead.',
-			},
-			{
 				displayName: 'Include Logprobs',
 				name: 'includeLogprobs',
 				type: 'boolean',
@@ -136,6 +96,7 @@ export const properties: INodeProperties[] = [
 				description:
 					'Whether to return the log probability of each token (JSON format, gpt-4o-transcribe models only)',
 			},
+			itemConcurrencyOption(4),
 			{
 				displayName: 'Known Speakers',
 				name: 'knownSpeakers',
@@ -180,7 +141,7 @@ export const properties: INodeProperties[] = [
 				description:
 					'The language of the audio as an ISO-639-1 code. Setting it improves accuracy and speed.',
 			},
-			itemConcurrencyOption,
+			...longAudioOptions,
 			...requestOptions,
 			{
 				displayName: 'Prompt',
@@ -200,8 +161,6 @@ export const properties: INodeProperties[] = [
 					'Whether to ask for the transcript as server-sent events, put together into the final text (gpt-4o-transcribe models; whisper-1 ignores it)',
 			},
 			...subtitleFileOptions,
-			uploadAsOption,
-			...chunkOptions,
 			{
 				displayName: 'Temperature',
 				name: 'temperature',
@@ -210,13 +169,40 @@ export const properties: INodeProperties[] = [
 				default: 0,
 				description: 'Sampling temperature from 0 to 1. 0 lets the model pick its own.',
 			},
+			uploadAsOption,
+		]),
+	},
+	{
+		displayName: 'Opper Options',
+		name: 'opperOptions',
+		type: 'collection',
+		placeholder: 'Add Opper Option',
+		default: {},
+		description: 'Settings only the Opper API style uses; other providers ignore them',
+		options: [
+			{
+				displayName: 'Diarize',
+				name: 'diarize',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether Opper labels speakers on segments (rejected by models that cannot). With OpenAI, pick gpt-4o-transcribe-diarize and Diarized JSON instead.',
+			},
+			{
+				displayName: 'Parameters (JSON)',
+				name: 'parameters',
+				type: 'json',
+				default: '{}',
+				description: "Opper's per-provider passthrough: model-specific fields as a JSON object",
+			},
 		],
 	},
 ];
 
+/** Known speakers' names and samples, each sample a binary field of the item or a data: URL. */
 async function knownSpeakers(
 	ctx: IExecuteFunctions,
-	itemIndex: number,
+	item: ItemRun,
 	options: IDataObject,
 ): Promise<Pick<TranscriptionRequest, 'known_speaker_names' | 'known_speaker_references'>> {
 	const speakers = ((options.knownSpeakers as IDataObject | undefined)?.speaker ?? []) as Array<{
@@ -225,77 +211,56 @@ async function knownSpeakers(
 	}>;
 	if (speakers.length === 0) return {};
 	const references = await Promise.all(
-		speakers.map(async ({ reference }) =>
-			reference.trim().startsWith('data:')
-				? reference.trim()
-				: await binaryAsDataUrl(ctx, itemIndex, reference.trim()),
-		),
+		speakers.map(async ({ reference }) => {
+			const value = String(reference ?? '').trim();
+			if (value.startsWith('data:')) return value;
+			const sample = await binaryAudio(ctx, { index: item.index }, value);
+			return `data:${sample.contentType};base64,${(await readWhole(sample)).toString('base64')}`;
+		}),
 	);
 	return {
-		known_speaker_names: speakers.map((s) => s.name.trim()),
+		known_speaker_names: speakers.map((s) => String(s.name ?? '').trim()),
 		known_speaker_references: references,
 	};
 }
 
 /**
- * Transcribes one item's audio with `POST /audio/transcriptions`.
+ * Transcribes one item's audio with `POST /audio/transcriptions` (see `transcribe` for the
+ * output).
  *
- * @throws NodeOperationError for input that is not audio or invalid parameters; NodeApiError
- *   when the provider refuses.
+ * @throws NodeOperationError for input that is not audio, empty fields or invalid parameters;
+ *   NodeApiError when the provider refuses.
  */
-export async function execute(
-	this: IExecuteFunctions,
-	itemIndex: number,
-): Promise<INodeExecutionData> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const format = this.getNodeParameter('responseFormat', itemIndex) as TranscriptFormat;
-	const model = getModel(this, itemIndex);
-	const source = this.getNodeParameter('audioSource', itemIndex, 'binary') as string;
-	const upload =
-		source === 'binary'
-			? await readAudioInput(
-					this,
-					itemIndex,
-					this.getNodeParameter('binaryPropertyName', itemIndex) as string,
-				)
-			: undefined;
-	const remote =
-		source === 'fileId'
-			? { kind: 'fileId' as const, fileId: String(this.getNodeParameter('fileId', itemIndex)) }
-			: source === 'url'
-				? { kind: 'url' as const, url: String(this.getNodeParameter('audioUrl', itemIndex)) }
-				: undefined;
-
-	let fields;
-	try {
-		fields = transcriptionFields(
-			{
-				model,
-				response_format: format,
-				language: (options.language as string | undefined)?.trim(),
-				prompt: options.prompt as string | undefined,
-				temperature: options.temperature === undefined ? undefined : Number(options.temperature),
-				timestamp_granularities:
-					format === 'verbose_json'
-						? (this.getNodeParameter('timestampGranularities', itemIndex, []) as Array<
-								'word' | 'segment'
-							>)
-						: [],
-				include: options.includeLogprobs === true ? ['logprobs'] : [],
-				chunking_strategy: options.chunkingStrategy as 'auto' | undefined,
-				stream: options.stream === true,
-				...(await knownSpeakers(this, itemIndex, options)),
-			},
-			'transcriptions',
-		);
-	} catch (error) {
-		throw new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex });
-	}
-
+export async function execute(this: IExecuteFunctions, item: ItemRun): Promise<INodeExecutionData> {
+	const i = item.index;
+	const options = this.getNodeParameter('options', i, {}) as IDataObject;
+	const opper = this.getNodeParameter('opperOptions', i, {}) as IDataObject;
+	const format = this.getNodeParameter('responseFormat', i) as TranscriptFormat;
+	const request: TranscriptionRequest = {
+		endpoint: 'transcriptions',
+		model: getModel(this, i),
+		response_format: format,
+		...(options.language ? { language: String(options.language).trim() } : {}),
+		...(options.prompt ? { prompt: String(options.prompt) } : {}),
+		...(options.temperature !== undefined ? { temperature: Number(options.temperature) } : {}),
+		timestamp_granularities:
+			format === 'verbose_json'
+				? (this.getNodeParameter('timestampGranularities', i, []) as Array<'word' | 'segment'>)
+				: [],
+		include: options.includeLogprobs === true ? ['logprobs'] : [],
+		...(options.chunkingStrategy ? { chunking_strategy: 'auto' as const } : {}),
+		stream: options.stream === true,
+		uploadAs: options.uploadAs === 'json' ? 'json' : 'multipart',
+		diarize: opper.diarize === true,
+		parameters: jsonOption(this, opper.parameters, 'Parameters (JSON)', i),
+		...(await knownSpeakers(this, item, options)),
+	};
+	const source = audioSourceOf(this, i);
 	return await transcribe(
 		this,
-		itemIndex,
-		{ endpoint: 'transcriptions', upload, remote, fields, model, format },
-		options,
+		item,
+		request,
+		source,
+		transcribeOptions(options, retryOptions(options)),
 	);
 }

@@ -6,6 +6,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { audioApiConnectionTest } from '../shared/credential-test';
 import { forEachItem, itemConcurrency } from '../shared/items';
 import { searchModels } from '../shared/models';
 import * as translation from './translation.operation';
@@ -18,25 +19,25 @@ export class AudioTranslation implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["responseFormat"] }}',
-		description:
-			'Translate speech in any language into English text or subtitles with any OpenAI-compatible audio API',
+		description: 'Translate speech in any language into English text or subtitles',
 		defaults: { name: 'Audio Translation' },
-		// Its input is a binary file, which an AI agent calling a tool cannot provide.
+		// The audio comes from a binary field or a URL that an AI agent would have to provide.
 		usableAsTool: undefined,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'audioApi', required: true }],
+		credentials: [{ name: 'audioApi', required: true, testedBy: 'audioApiConnectionTest' }],
 		properties: translation.properties,
 	};
 
 	methods = {
-		listSearch: { searchTranslationModels: searchModels('stt') },
+		credentialTest: { audioApiConnectionTest },
+		listSearch: { searchTranslationModels: searchModels('translate') },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await forEachItem(
 			this,
-			(itemIndex) => translation.execute.call(this, itemIndex),
+			(item) => translation.execute.call(this, item),
 			itemConcurrency(this),
 		);
 	}

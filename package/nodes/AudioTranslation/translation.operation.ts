@@ -5,29 +5,28 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { transcriptionFields } from '../../lib/openai/requests';
 import type { TranscriptFormat } from '../../lib/transcript/transcript';
 import {
+	audioSourceProperties,
 	getModel,
-	inputBinaryProperty,
+	itemConcurrencyOption,
+	longAudioOptions,
 	modelProperty,
 	requestOptions,
-	itemConcurrencyOption,
-} from '../shared/descriptions';
-import {
+	retryOptions,
+	sortedOptions,
 	subtitleFileOptions,
-	transcribe,
 	uploadAsOption,
-	chunkOptions,
-} from '../shared/transcribe';
-import { readAudioInput } from '../shared/upload';
+} from '../shared/descriptions';
+import type { ItemRun } from '../shared/items';
+import { audioSourceOf, transcribe, transcribeOptions } from '../shared/transcribe';
 
 export const properties: INodeProperties[] = [
-	inputBinaryProperty,
+	...audioSourceProperties(false),
 	modelProperty(
 		'searchTranslationModels',
 		'whisper-1',
-		'OpenAI offers only whisper-1 for translation',
+		'OpenAI offers only whisper-1 for translation; Groq: whisper-large-v3',
 	),
 	{
 		displayName: 'Response Format',
@@ -54,8 +53,9 @@ export const properties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: [
-			itemConcurrencyOption,
+		options: sortedOptions([
+			itemConcurrencyOption(4),
+			...longAudioOptions,
 			...requestOptions,
 			{
 				displayName: 'Prompt',
@@ -67,8 +67,6 @@ export const properties: INodeProperties[] = [
 					'English text to guide the style or spelling, or to continue a previous part of the audio',
 			},
 			...subtitleFileOptions,
-			uploadAsOption,
-			...chunkOptions,
 			{
 				displayName: 'Temperature',
 				name: 'temperature',
@@ -77,41 +75,33 @@ export const properties: INodeProperties[] = [
 				default: 0,
 				description: 'Sampling temperature from 0 to 1. 0 lets the model pick its own.',
 			},
-		],
+			uploadAsOption,
+		]),
 	},
 ];
 
 /**
- * Translates one item's audio into English text with `POST /audio/translations`.
+ * Translates one item's audio into English with `POST /audio/translations` (see `transcribe` for
+ * the output).
  *
- * @throws NodeOperationError for input that is not audio; NodeApiError when the provider refuses.
+ * @throws NodeOperationError for input that is not audio or empty fields; NodeApiError when the
+ *   provider refuses.
  */
-export async function execute(
-	this: IExecuteFunctions,
-	itemIndex: number,
-): Promise<INodeExecutionData> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const format = this.getNodeParameter('responseFormat', itemIndex) as TranscriptFormat;
-	const model = getModel(this, itemIndex);
-	const upload = await readAudioInput(
-		this,
-		itemIndex,
-		this.getNodeParameter('binaryPropertyName', itemIndex) as string,
-	);
-	const fields = transcriptionFields(
-		{
-			model,
-			response_format: format,
-			prompt: options.prompt as string | undefined,
-			temperature: options.temperature === undefined ? undefined : Number(options.temperature),
-		},
-		'translations',
-	);
-
+export async function execute(this: IExecuteFunctions, item: ItemRun): Promise<INodeExecutionData> {
+	const i = item.index;
+	const options = this.getNodeParameter('options', i, {}) as IDataObject;
 	return await transcribe(
 		this,
-		itemIndex,
-		{ endpoint: 'translations', upload, fields, model, format },
-		options,
+		item,
+		{
+			endpoint: 'translations',
+			model: getModel(this, i),
+			response_format: this.getNodeParameter('responseFormat', i) as TranscriptFormat,
+			...(options.prompt ? { prompt: String(options.prompt) } : {}),
+			...(options.temperature !== undefined ? { temperature: Number(options.temperature) } : {}),
+			uploadAs: options.uploadAs === 'json' ? 'json' : 'multipart',
+		},
+		audioSourceOf(this, i),
+		transcribeOptions(options, retryOptions(options)),
 	);
 }

@@ -1,160 +1,279 @@
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeProperties,
-} from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { assembleTranscriptStream, isEventStream, StreamError } from '../../lib/http/sse';
 import {
-	readTranscript,
-	subtitleFormatOf,
-	type Transcript,
-	type TranscriptFormat,
-} from '../../lib/transcript/transcript';
-import { jsonUploadBody, type FormField } from '../../lib/openai/requests';
-import type { ApiRequest, ApiResponse } from './transport';
-import { apiStyle, audioApiRequest } from './transport';
-import { opperTranscriptionBody, type OpperAudioSource } from '../../lib/providers/opper';
-import type { ApiStyle } from '../../lib/providers/style';
-import { retryOptions } from './descriptions';
-import { pipeConcurrent } from '../../lib/concurrency';
-import {
-	chunkDirectory,
-	openChunk,
+	SPLITTABLE_CONTAINERS,
+	readChunk,
+	releaseChunk,
 	splitAudio,
-	SplitError,
 	type AudioChunk,
 } from '../../lib/audio/split';
+import { pipeConcurrent } from '../../lib/concurrency';
+import { AudioApiError } from '../../lib/errors';
+import type { ByteSource } from '../../lib/http/body';
+import type { Provider, TranscriptionAudio, TranscriptionRequest } from '../../lib/providers/types';
 import { promptTail, stitchTranscripts } from '../../lib/transcript/stitch';
-import { formatTimestamp } from '../../lib/transcript/subtitles';
-import { multipartBody, readAll, type AudioUpload } from './upload';
+import {
+	formatSubtitles,
+	formatTimestamp,
+	type SubtitleFormat,
+} from '../../lib/transcript/subtitles';
+import { cuesOf, subtitleFormatOf, type Transcript } from '../../lib/transcript/transcript';
+import { requiredValue } from './descriptions';
+import { fromAudioApiError } from './errors';
+import { binaryAudio, urlAudio, type AudioInput } from './input';
+import type { ItemRun } from './items';
+import { audioApiRequest, endpoint, requestIdOf, type RetryOptions } from './transport';
 
-const SUBTITLE_MIME = { srt: 'application/x-subrip', vtt: 'text/vtt' } as const;
-
-/** The Upload As option of the transcription and translation nodes. */
-export const uploadAsOption: INodeProperties = {
-	displayName: 'Upload As',
-	name: 'uploadAs',
-	type: 'options',
-	default: 'multipart',
-	description: 'How the audio file is sent',
-	options: [
-		{
-			name: 'Multipart Form',
-			value: 'multipart',
-			description: 'The OpenAI way; the file streams from disk in filesystem mode',
-		},
-		{
-			name: 'JSON With Base64 Audio',
-			value: 'json',
-			description:
-				'For gateways that take {"audio": {"data", "fileName", "contentType"}}; the whole file is held in memory',
-		},
-	],
+const SUBTITLE_MIME: Record<SubtitleFormat, string> = {
+	srt: 'application/x-subrip',
+	vtt: 'text/vtt',
 };
 
-/**
- * Options of the transcription and translation nodes for files over the upload limit, in the
- * collection's alphabetical places: Chunk Concurrency, Keep Context Between Chunks, Max Upload
- * Size (MB), When Over Max Upload Size.
- */
-export const chunkOptions: INodeProperties[] = [
-	{
-		displayName: 'Chunk Concurrency',
-		name: 'chunkConcurrency',
-		type: 'number',
-		typeOptions: { minValue: 1, maxValue: 16 },
-		default: 4,
-		description:
-			'How many chunks of a split file to upload at once. Each chunk is retried on its own.',
-	},
-	{
-		displayName: 'Keep Context Between Chunks',
-		name: 'keepContext',
-		type: 'boolean',
-		default: false,
-		description:
-			'Whether to send the chunks of a split file one after another, each with the end of the transcript so far as its prompt. Slower, but names and spellings carry over the cuts.',
-	},
-	{
-		displayName: 'Max Upload Size (MB)',
-		name: 'maxUploadMb',
-		type: 'number',
-		typeOptions: { minValue: 0.1, numberPrecision: 1 },
-		default: 25,
-		description:
-			"The provider's upload limit in megabytes (1 MB = 1,000,000 bytes). OpenAI and most gateways take 25 MB.",
-	},
-	{
-		displayName: 'When Over Max Upload Size',
-		name: 'oversize',
-		type: 'options',
-		default: 'split',
-		description: 'What to do with an audio file larger than Max Upload Size',
-		options: [
-			{
-				name: 'Split Into Chunks',
-				value: 'split',
-				description:
-					'Cut WAV, MP3 or AAC inside the file (no re-encoding), transcribe the chunks and stitch the transcripts',
-			},
-			{ name: 'Fail', value: 'fail', description: 'Fail the item with an error' },
-		],
-	},
-];
-
-/** Options of the transcription and translation nodes about subtitle files. */
-export const subtitleFileOptions: INodeProperties[] = [
-	{
-		displayName: 'Subtitles as File',
-		name: 'subtitlesAsFile',
-		type: 'boolean',
-		default: false,
-		description:
-			'Whether to also output the subtitles as a .srt or .vtt file in a binary field. Only applies when Response Format is SRT or VTT.',
-	},
-	{
-		displayName: 'Subtitles Binary Field',
-		name: 'subtitlesBinaryPropertyName',
-		type: 'string',
-		default: 'subtitles',
-		description: 'The binary field to put the subtitle file in',
-		displayOptions: { show: { subtitlesAsFile: [true] } },
-	},
-];
+/** Where the audio comes from. */
+export type AudioSource =
+	| { kind: 'binary'; property: string }
+	| { kind: 'url'; url: string }
+	| { kind: 'fileId'; fileId: string };
 
 /**
- * Reads a transcription or translation reply, streamed (asked for or not) or whole.
+ * The item's audio source from the node's Audio Source parameters.
  *
- * @throws NodeOperationError when the reply does not match `response_format`.
+ * @throws NodeOperationError naming the field when the binary field, URL or file ID is empty.
  */
-function readReply(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	reply: ApiResponse,
-	format: TranscriptFormat,
-): Transcript {
-	let transcript: Transcript;
-	try {
-		transcript = isEventStream(reply.headers['content-type'])
-			? { text: '', reply: assembleTranscriptStream(reply.body.toString('utf8')) }
-			: readTranscript(format, reply.body.toString('utf8'));
-		if (transcript.reply && !transcript.text) transcript.text = String(transcript.reply.text ?? '');
-	} catch (error) {
-		const streamed = error instanceof StreamError;
-		throw new NodeOperationError(ctx.getNode(), (error as Error).message, {
+export function audioSourceOf(ctx: IExecuteFunctions, itemIndex: number): AudioSource {
+	const kind = ctx.getNodeParameter('audioSource', itemIndex, 'binary') as AudioSource['kind'];
+	if (kind === 'url') {
+		const url = requiredValue(
+			ctx,
+			'audioUrl',
 			itemIndex,
-			description: streamed
-				? undefined
-				: `The provider ignored response_format "${format}". Pick a format this model supports (gpt-4o models answer only json or text).`,
-		});
+			'Audio URL',
+			'Put the address of the audio file in Audio URL.',
+		);
+		return { kind, url };
 	}
-	// The body's request_id is what the gateway documents (seed 002); the header is the fallback.
-	const requestId = (transcript.reply?.request_id as string | undefined) ?? reply.requestId;
-	if (requestId) transcript.reply = { ...transcript.reply, request_id: requestId };
-	return transcript;
+	if (kind === 'fileId') {
+		const fix =
+			'Put an Opper file ID in File ID, for example {{ $json.file_id }} after an Audio Speech node with Store on.';
+		return { kind, fileId: requiredValue(ctx, 'fileId', itemIndex, 'File ID', fix) };
+	}
+	const fix = 'Name the binary field that holds the audio, e.g. data.';
+	return {
+		kind: 'binary',
+		property: requiredValue(ctx, 'binaryPropertyName', itemIndex, 'Input Binary Field', fix),
+	};
+}
+
+/** How a transcription runs, from the node's options. */
+export interface TranscribeOptions extends RetryOptions {
+	/** The provider's upload limit in bytes. */
+	maxUploadBytes: number;
+	/** What to do over the limit. */
+	oversize: 'split' | 'fail';
+	/** Chunks of a split file sent at once. */
+	chunkConcurrency: number;
+	/** Send chunks one after another, each with the text so far as its prompt. */
+	keepContext: boolean;
+	/** Audio shared by neighbouring chunks around each cut, in seconds (timestamped formats only). */
+	overlapSeconds: number;
+	/** Also output the subtitles as a file, in this format, into this binary field. */
+	subtitlesFile?: { format: SubtitleFormat; property: string };
+}
+
+/** Reads options shared by Transcription and Translation from a node's Options collection. */
+export function transcribeOptions(options: IDataObject, retry: RetryOptions): TranscribeOptions {
+	return {
+		...retry,
+		maxUploadBytes: Math.round(Number(options.maxUploadMb ?? 25) * 1e6),
+		oversize: options.oversize === 'fail' ? 'fail' : 'split',
+		chunkConcurrency: Number(options.chunkConcurrency ?? 4),
+		keepContext: options.keepContext === true,
+		overlapSeconds: Number(options.chunkOverlap ?? 4),
+		...(options.subtitlesAsFile === true
+			? {
+					subtitlesFile: {
+						format: options.subtitleFileFormat === 'vtt' ? 'vtt' : 'srt',
+						property: String(options.subtitlesBinaryPropertyName || 'subtitles'),
+					},
+				}
+			: {}),
+	};
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const round3 = (seconds: number) => Math.round(seconds * 1000) / 1000;
+
+/** One request: the audio sent, the reply read into a transcript with its request ID. */
+async function transcribeOnce(
+	ctx: IExecuteFunctions,
+	item: ItemRun,
+	provider: Provider,
+	request: TranscriptionRequest,
+	audio: TranscriptionAudio,
+	options: TranscribeOptions,
+): Promise<Transcript> {
+	const body = provider.transcriptionBody(request, audio);
+	return await audioApiRequest(
+		ctx,
+		{ method: 'POST', operation: request.endpoint, model: request.model, body },
+		async (reply) => {
+			const transcript = provider.readTranscript(
+				request.response_format,
+				reply.contentType,
+				await reply.text(),
+			);
+			const requestId = requestIdOf(reply, transcript.reply);
+			if (requestId) transcript.reply = { ...transcript.reply, request_id: requestId };
+			return transcript;
+		},
+		options,
+		item.index,
+	);
+}
+
+/** The input as a byte source of known length, read afresh for each attempt. */
+function inputSource(input: AudioInput, length: number): ByteSource {
+	return {
+		length,
+		read: async function* () {
+			yield* await input.open();
+		},
+	};
+}
+
+/** An error of one chunk, naming the chunk and its time range; no partial transcript is kept. */
+function chunkError(
+	ctx: IExecuteFunctions,
+	error: unknown,
+	chunk: AudioChunk,
+	of: string,
+	itemIndex: number,
+): Error {
+	const named =
+		error instanceof NodeApiError || error instanceof NodeOperationError
+			? error
+			: error instanceof AudioApiError
+				? fromAudioApiError(ctx, error, itemIndex)
+				: new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
+	named.message = `Chunk ${chunk.index + 1}${of} (${formatTimestamp(chunk.start, 'vtt')}–${formatTimestamp(chunk.end, 'vtt')}) failed: ${named.message}`;
+	named.description = [
+		named.description,
+		'The item fails whole: no partial transcript is returned.',
+	]
+		.filter(Boolean)
+		.join(' — ');
+	return named;
+}
+
+/** Whether a format carries times that overlapping chunks can be joined by. */
+const timed = (format: TranscriptionRequest['response_format']) =>
+	format !== 'json' && format !== 'text';
+
+/**
+ * Splits audio over the limit into chunks while it is read, sends each as soon as it is cut (at
+ * most `chunkConcurrency` at once, or one after another with the text so far as `prompt` when
+ * `keepContext` is set), and stitches the transcripts. A chunk's bytes are held only until they
+ * are sent; a retry reads them again from the input.
+ *
+ * @throws NodeOperationError when the file cannot be split, naming the fix, or a chunk fails,
+ *   naming the chunk and its time range.
+ */
+async function transcribeInChunks(
+	ctx: IExecuteFunctions,
+	item: ItemRun,
+	provider: Provider,
+	request: TranscriptionRequest,
+	input: AudioInput,
+	options: TranscribeOptions,
+	limit: number,
+): Promise<{ transcript: Transcript; chunks: IDataObject[] }> {
+	const container = input.container!;
+	const base = input.fileName.replace(/\.[A-Za-z0-9]+$/, '') || 'audio';
+	const userPrompt = (request.prompt ?? '').trim();
+	const chunks: AudioChunk[] = [];
+	let total: number | undefined;
+	let textSoFar = '';
+	const transcripts = await pipeConcurrent<AudioChunk, Transcript>(
+		async (emit, signal) => {
+			const split = await splitAudio(await input.open(), container.container, {
+				maxChunkBytes: limit,
+				overlapSeconds: timed(request.response_format) ? options.overlapSeconds : 0,
+				signal,
+				onChunk: async (chunk) => {
+					chunks.push(chunk);
+					await emit(chunk);
+				},
+			});
+			total = split.length;
+		},
+		options.keepContext ? 1 : options.chunkConcurrency,
+		async (chunk) => {
+			const prompt = options.keepContext
+				? [userPrompt, promptTail(textSoFar)].filter(Boolean).join(' ')
+				: userPrompt;
+			const audio: TranscriptionAudio = {
+				kind: 'file',
+				fileName: `${base}-${String(chunk.index + 1).padStart(3, '0')}.${container.extension}`,
+				contentType: input.contentType,
+				source: {
+					length: chunk.bytes,
+					read: async function* () {
+						yield* readChunk(chunk, async () => await input.open());
+						// Sent: a retry reads the bytes again from the input.
+						releaseChunk(chunk);
+					},
+				},
+			};
+			const transcript = await transcribeOnce(
+				ctx,
+				item,
+				provider,
+				{ ...request, ...(prompt ? { prompt } : {}) },
+				audio,
+				options,
+			).catch((error: unknown) => {
+				throw chunkError(ctx, error, chunk, total ? ` of ${total}` : '', item.index);
+			});
+			releaseChunk(chunk);
+			textSoFar = `${textSoFar} ${transcript.text}`;
+			return transcript;
+		},
+	);
+	const transcript = stitchTranscripts(
+		request.response_format,
+		transcripts.map((t, i) => ({
+			transcript: t,
+			start: chunks[i].start,
+			end: chunks[i].end,
+			keepFrom: chunks[i].keepFrom,
+			keepTo: chunks[i].keepTo,
+		})),
+	);
+	return {
+		transcript,
+		chunks: chunks.map((chunk, i) => ({
+			index: chunk.index,
+			start: round3(chunk.start),
+			end: round3(chunk.end),
+			bytes: chunk.bytes,
+			...(transcripts[i].reply?.request_id
+				? { request_id: transcripts[i].reply!.request_id as string }
+				: {}),
+		})),
+	};
+}
+
+/** Reads an input of unknown size that cannot be split, whole, if it fits under the limit. */
+async function readUpTo(input: AudioInput, limit: number): Promise<Buffer | undefined> {
+	const chunks: Buffer[] = [];
+	let length = 0;
+	for await (const chunk of await input.open()) {
+		chunks.push(Buffer.from(chunk));
+		length += chunk.length;
+		if (length > limit) return undefined;
+	}
+	return Buffer.concat(chunks);
 }
 
 /**
@@ -162,14 +281,19 @@ function readReply(
  *
  * JSON: `text` always; every field of a JSON reply (`language`, `duration`, `segments`, `words`,
  * `logprobs`, `usage`, ...); `subtitles` (the file's text) and `cues` for srt and vtt; `model`,
- * `response_format` and `request_id` when the provider gave one; `chunks` for a split file.
- * Binary: the subtitle file when `subtitlesAsFile` is set, named after the audio file.
+ * `response_format`, `request_id` when the provider gave one, and `chunks` for a split file.
+ * Binary: the subtitles as a file when asked, from the cues or the timed segments, named after the
+ * audio file.
+ *
+ * @throws NodeOperationError when a subtitle file is asked of a transcript without times.
  */
 async function transcriptItem(
 	ctx: IExecuteFunctions,
+	item: ItemRun,
 	transcript: Transcript,
-	request: { model: string; format: TranscriptFormat; audioFileName: string },
-	options: IDataObject,
+	request: TranscriptionRequest,
+	audioFileName: string,
+	options: TranscribeOptions,
 	extra: IDataObject = {},
 ): Promise<INodeExecutionData> {
 	const json: IDataObject = {
@@ -179,283 +303,138 @@ async function transcriptItem(
 			? { subtitles: transcript.subtitles, cues: transcript.cues as unknown as IDataObject[] }
 			: {}),
 		model: request.model,
-		response_format: request.format,
+		response_format: request.response_format,
 		...extra,
 	};
-
-	const item: INodeExecutionData = { json };
-	const subtitleFormat = subtitleFormatOf(request.format);
-	if (subtitleFormat && options.subtitlesAsFile === true) {
-		const property = String(options.subtitlesBinaryPropertyName || 'subtitles');
-		const base = request.audioFileName.replace(/\.[A-Za-z0-9]+$/, '') || 'transcript';
-		item.binary = {
+	const out: INodeExecutionData = { json };
+	if (options.subtitlesFile) {
+		const { format, property } = options.subtitlesFile;
+		const cues = cuesOf(transcript);
+		if (!cues) {
+			throw new NodeOperationError(
+				ctx.getNode(),
+				`No subtitles can be made: the ${request.response_format} transcript has no times`,
+				{
+					itemIndex: item.index,
+					description:
+						'Pick SRT, VTT or Verbose JSON as the Response Format, or turn off Subtitles as File.',
+				},
+			);
+		}
+		const text =
+			subtitleFormatOf(request.response_format) === format && transcript.subtitles !== undefined
+				? transcript.subtitles
+				: formatSubtitles(cues, format);
+		const base = audioFileName.replace(/\.[A-Za-z0-9]+$/, '') || 'transcript';
+		out.binary = {
 			[property]: await ctx.helpers.prepareBinaryData(
-				Buffer.from(transcript.subtitles ?? '', 'utf8'),
-				`${base}.${subtitleFormat}`,
-				SUBTITLE_MIME[subtitleFormat],
+				Buffer.from(text, 'utf8'),
+				`${base}.${format}`,
+				SUBTITLE_MIME[format],
 			),
 		};
 	}
-	return item;
+	return out;
 }
-
-/** The request body for the credential's API style: multipart, JSON upload, or Opper's JSON. */
-async function requestBody(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	style: ApiStyle,
-	request: Parameters<typeof transcribe>[2],
-	options: IDataObject,
-): Promise<Pick<ApiRequest, 'json' | 'multipart'>> {
-	const { upload, fields } = request;
-	const field = (name: string) => fields.find(([key]) => key === name)?.[1];
-	if (style === 'opper') {
-		const source: OpperAudioSource = upload
-			? { kind: 'data', bytes: await readAll(upload), contentType: upload.contentType }
-			: request.remote!;
-		try {
-			return {
-				json: opperTranscriptionBody({
-					model: request.model,
-					source,
-					language: field('language'),
-					prompt: field('prompt'),
-					diarize: options.diarize === true,
-				}),
-			};
-		} catch (error) {
-			throw new NodeOperationError(ctx.getNode(), (error as Error).message, { itemIndex });
-		}
-	}
-	if (!upload) {
-		throw new NodeOperationError(
-			ctx.getNode(),
-			'Only the Opper API style reads audio from a file ID or URL',
-			{
-				itemIndex,
-				description:
-					'Download the file first (HTTP Request node) and use Binary File, or use an Opper credential.',
-			},
-		);
-	}
-	if (options.uploadAs === 'json') {
-		const data = (await readAll(upload)).toString('base64');
-		return {
-			json: jsonUploadBody(fields, {
-				data,
-				fileName: upload.fileName,
-				contentType: upload.contentType,
-			}),
-		};
-	}
-	return { multipart: async () => await multipartBody(upload, fields) };
-}
-
-type TranscribeRequest = {
-	endpoint: 'transcriptions' | 'translations';
-	upload?: AudioUpload;
-	remote?: Exclude<OpperAudioSource, { kind: 'data' }>;
-	fields: FormField[];
-	model: string;
-	format: TranscriptFormat;
-};
-
-/** One request to the provider, read into a transcript. */
-async function transcribeOnce(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	style: ApiStyle,
-	request: TranscribeRequest,
-	options: IDataObject,
-): Promise<Transcript> {
-	const body = await requestBody(ctx, itemIndex, style, request, options);
-	const reply = await audioApiRequest.call(
-		ctx,
-		{ method: 'POST', operation: request.endpoint, model: request.model, ...body },
-		retryOptions(options),
-		itemIndex,
-	);
-	return readReply(ctx, itemIndex, reply, request.format);
-}
-
-const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
-
-/**
- * Splits an upload over the limit into chunks, transcribes them (at most `chunkConcurrency` at
- * once, or one after another with the previous text as `prompt` when `keepContext` is set) and
- * stitches the transcripts. A chunk that fails after its retries fails the item; a partial
- * transcript is never returned.
- *
- * @throws NodeOperationError when the file cannot be split, naming the fix, or when a chunk
- *   fails, naming the chunk and its time range.
- */
-async function transcribeInChunks(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	style: ApiStyle,
-	request: TranscribeRequest & { upload: AudioUpload },
-	options: IDataObject,
-	limit: number,
-): Promise<{ transcript: Transcript; chunks: IDataObject[] }> {
-	const { upload } = request;
-	const where = `The audio in item ${itemIndex} (${megabytes(upload.size)})`;
-	if (options.oversize === 'fail') {
-		throw new NodeOperationError(
-			ctx.getNode(),
-			`${where} is over the Max Upload Size of ${megabytes(limit)}`,
-			{
-				itemIndex,
-				description:
-					'Set When Over Max Upload Size to Split Into Chunks, raise Max Upload Size if the provider takes larger files, or compress the audio (for example mp3 at 64 kbps).',
-			},
-		);
-	}
-	const container = upload.container?.container;
-	if (!container) {
-		throw new NodeOperationError(
-			ctx.getNode(),
-			`${where} is over the Max Upload Size and its format is unknown, so it cannot be split`,
-			{ itemIndex, description: 'Convert it to mp3 or wav first, or raise Max Upload Size.' },
-		);
-	}
-
-	const directory = await chunkDirectory();
-	try {
-		const base = upload.fileName.replace(/\.[A-Za-z0-9]+$/, '') || 'audio';
-		const userPrompt = (request.fields.find(([name]) => name === 'prompt')?.[1] ?? '').trim();
-		const keepContext = options.keepContext === true;
-		const chunks: AudioChunk[] = [];
-		let split = false;
-		let textSoFar = '';
-		// Chunks are sent as soon as they are cut, while the rest of the file is still being read.
-		const transcripts = await pipeConcurrent(
-			async (emit: (chunk: AudioChunk) => void, signal) => {
-				try {
-					const opened = await upload.open();
-					await splitAudio(Buffer.isBuffer(opened) ? [opened] : opened, container, {
-						maxChunkBytes: limit,
-						directory: directory.path,
-						baseName: 'chunk',
-						signal,
-						onChunk: (chunk) => {
-							chunks.push(chunk);
-							emit(chunk);
-						},
-					});
-					split = true;
-				} catch (error) {
-					const reason = error instanceof SplitError ? '' : ' while writing the chunk files';
-					throw new NodeOperationError(
-						ctx.getNode(),
-						`${where} cannot be split${reason}: ${(error as Error).message}`,
-						{ itemIndex },
-					);
-				}
-			},
-			keepContext ? 1 : Number(options.chunkConcurrency ?? 4),
-			async (chunk) => {
-				const fields = request.fields.filter(([name]) => name !== 'prompt');
-				const prompt = keepContext
-					? [userPrompt, promptTail(textSoFar)].filter(Boolean).join(' ')
-					: userPrompt;
-				if (prompt) fields.push(['prompt', prompt]);
-				const chunkUpload: AudioUpload = {
-					...upload,
-					fileName: `${base}-${String(chunk.index + 1).padStart(3, '0')}.${upload.container!.extension}`,
-					size: chunk.bytes,
-					open: async () => openChunk(chunk),
-				};
-				try {
-					const transcript = await transcribeOnce(
-						ctx,
-						itemIndex,
-						style,
-						{ ...request, upload: chunkUpload, fields },
-						options,
-					);
-					textSoFar = `${textSoFar} ${transcript.text}`;
-					return transcript;
-				} catch (error) {
-					const cause = error as NodeOperationError;
-					const of = split ? ` of ${chunks.length}` : '';
-					throw new NodeOperationError(
-						ctx.getNode(),
-						`Chunk ${chunk.index + 1}${of} (${formatTimestamp(chunk.start, 'vtt')}–${formatTimestamp(chunk.end, 'vtt')}) failed: ${cause.message}`,
-						{
-							itemIndex,
-							description: [
-								cause.description,
-								'The item fails whole: no partial transcript is returned.',
-							]
-								.filter(Boolean)
-								.join(' — '),
-						},
-					);
-				}
-			},
-		);
-		const transcript = stitchTranscripts(
-			request.format,
-			transcripts.map((t, i) => ({ transcript: t, start: chunks[i].start, end: chunks[i].end })),
-		);
-		return {
-			transcript,
-			chunks: chunks.map((chunk, i) => ({
-				index: chunk.index,
-				start: round3(chunk.start),
-				end: round3(chunk.end),
-				bytes: chunk.bytes,
-				...(transcripts[i].reply?.request_id
-					? { request_id: transcripts[i].reply!.request_id as string }
-					: {}),
-			})),
-		};
-	} finally {
-		await directory.remove();
-	}
-}
-
-const round3 = (seconds: number) => Math.round(seconds * 1000) / 1000;
 
 /**
  * Sends audio to `POST /audio/transcriptions` or `/audio/translations` in the credential's API
- * style (multipart, JSON with base64 audio, or Opper's JSON with a data-URI, file_id or URL) and
- * turns the reply into an output item (see {@link transcriptItem} for its shape). A binary over
- * Max Upload Size (default 25 MB) is split into chunks and the transcripts stitched; the item
- * then also has `chunks`: `[{index, start, end, bytes, request_id?}]`, times in seconds.
+ * style and turns the reply into an output item (see `transcriptItem`). Audio over Max Upload
+ * Size is split into chunks while it is read and the transcripts stitched; the item then also
+ * has `chunks`: `[{index, start, end, bytes, request_id?}]`, times in seconds.
  *
- * @param request.fields the form fields besides `file`, from `transcriptionFields`.
- * @param request.remote for Opper without a binary: the file_id or URL to transcribe.
  * @throws NodeApiError when the provider refuses; NodeOperationError when the audio cannot be
- *   sent or split, a chunk fails, or the reply does not match `response_format`.
+ *   read, sent or split, a chunk fails, or the reply is not the transcript asked for.
  */
 export async function transcribe(
 	ctx: IExecuteFunctions,
-	itemIndex: number,
-	request: TranscribeRequest,
-	options: IDataObject,
+	item: ItemRun,
+	request: TranscriptionRequest,
+	source: AudioSource,
+	options: TranscribeOptions,
 ): Promise<INodeExecutionData> {
-	const style = await apiStyle(ctx);
-	// Opper has no response_format: its replies are JSON.
-	const format = style === 'opper' ? 'json' : request.format;
-	const meta = {
-		model: request.model,
-		format,
-		audioFileName: request.upload?.fileName ?? 'audio',
-	};
-	const limit = Math.round(Number(options.maxUploadMb ?? 25) * 1e6);
-	const { upload } = request;
-	if (upload && upload.size > limit) {
+	const { provider } = await endpoint(ctx);
+	if (source.kind === 'fileId' || (source.kind === 'url' && provider.readsRemoteAudio)) {
+		const audio: TranscriptionAudio =
+			source.kind === 'fileId' ? source : { kind: 'url', url: source.url };
+		const transcript = await transcribeOnce(ctx, item, provider, request, audio, options);
+		return await transcriptItem(ctx, item, transcript, request, 'audio', options);
+	}
+
+	const input =
+		source.kind === 'binary'
+			? await binaryAudio(ctx, item, source.property)
+			: await urlAudio(ctx, item, source.url, { timeoutMs: options.timeoutMs });
+	try {
+		const limit = Math.min(options.maxUploadBytes, provider.maxAudioBytes ?? Infinity);
+		const file = (length: number, bytes?: Buffer): TranscriptionAudio => ({
+			kind: 'file',
+			fileName: input.fileName,
+			contentType: input.contentType,
+			source: bytes
+				? {
+						length,
+						read: async function* () {
+							yield bytes;
+						},
+					}
+				: inputSource(input, length),
+		});
+		if (input.size !== undefined && input.size <= limit) {
+			const transcript = await transcribeOnce(
+				ctx,
+				item,
+				provider,
+				request,
+				file(input.size),
+				options,
+			);
+			return await transcriptItem(ctx, item, transcript, request, input.fileName, options);
+		}
+		const where = `The audio (${input.size === undefined ? 'size unknown' : megabytes(input.size)})`;
+		const container = input.container;
+		const splittable = container !== undefined && SPLITTABLE_CONTAINERS.has(container.container);
+		if (options.oversize === 'fail' || !splittable) {
+			// A download of unknown size may still fit: read it, up to the limit.
+			const whole = input.size === undefined ? await readUpTo(input, limit) : undefined;
+			if (whole) {
+				const transcript = await transcribeOnce(
+					ctx,
+					item,
+					provider,
+					request,
+					file(whole.length, whole),
+					options,
+				);
+				return await transcriptItem(ctx, item, transcript, request, input.fileName, options);
+			}
+			throw new NodeOperationError(
+				ctx.getNode(),
+				options.oversize === 'fail'
+					? `${where} is over the Max Upload Size of ${megabytes(limit)}`
+					: `${where} is over the Max Upload Size of ${megabytes(limit)}, and ${container ? `${container.container} files` : 'files of an unknown format'} cannot be split`,
+				{
+					itemIndex: item.index,
+					description:
+						options.oversize === 'fail'
+							? 'Set When Over Max Upload Size to Split Into Chunks, raise Max Upload Size if the provider takes larger files, or compress the audio (for example mp3 at 64 kbps).'
+							: 'Convert it to mp3 or wav first (for example with ffmpeg), or raise Max Upload Size if the provider takes larger files.',
+				},
+			);
+		}
 		const { transcript, chunks } = await transcribeInChunks(
 			ctx,
-			itemIndex,
-			style,
-			{ ...request, upload, format },
+			item,
+			provider,
+			request,
+			input,
 			options,
 			limit,
 		);
-		return await transcriptItem(ctx, transcript, meta, options, { chunks });
+		return await transcriptItem(ctx, item, transcript, request, input.fileName, options, {
+			chunks,
+		});
+	} finally {
+		input.close();
 	}
-	const transcript = await transcribeOnce(ctx, itemIndex, style, { ...request, format }, options);
-	return await transcriptItem(ctx, transcript, meta, options);
 }

@@ -1,92 +1,27 @@
-import type {
-	ICredentialDataDecryptedObject,
-	IExecuteFunctions,
-	IHttpRequestMethods,
-	IHttpRequestOptions,
-	ILoadOptionsFunctions,
-	JsonObject,
-} from 'n8n-workflow';
-import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
-// form-data streams a stored binary with a known length; native FormData would buffer it whole.
-// eslint-disable-next-line @n8n/community-nodes/no-restricted-imports
-import type FormData from 'form-data';
+import type { ICredentialDataDecryptedObject, IHttpRequestOptions } from 'n8n-workflow';
+import { NodeOperationError, sleep } from 'n8n-workflow';
 
-import {
-	parseProviderError,
-	providerErrorHint,
-	redactSecret,
-	type ProviderError,
-} from '../../lib/http/provider-error';
+import { AudioApiError, CutOffError } from '../../lib/errors';
+import { asBlob, type StreamedBody } from '../../lib/http/body';
+import { isQuotaError, parseProviderError, redactSecrets } from '../../lib/http/provider-error';
 import {
 	parseRetryAfter,
 	RETRYABLE_ERROR_CODES,
 	RETRYABLE_STATUSES,
 	retryDelayMs,
 } from '../../lib/http/retry';
-import { route, type ApiStyle, type Operation, type Route } from '../../lib/providers/style';
+import { providerFor, type Operation, type Provider } from '../../lib/providers';
+import {
+	baseUrlError,
+	connectionError,
+	fromAudioApiError,
+	providerApiError,
+	redirectError,
+	type AttemptFailure,
+	type Context,
+} from './errors';
 
 export const CREDENTIAL_TYPE = 'audioApi';
-
-type Context = IExecuteFunctions | ILoadOptionsFunctions;
-
-/** One API call, described independently of retries. */
-export interface ApiRequest {
-	method: IHttpRequestMethods;
-	/** What to do; the credential's API style decides the path and query. */
-	operation: Operation;
-	/** The model ID (for Azure, the deployment name), for styles that route by model. */
-	model?: string;
-	/** A JSON body. */
-	json?: object;
-	/**
-	 * A multipart body. A factory, because a body that streams a file can be sent only once and a
-	 * retry needs a fresh one.
-	 */
-	multipart?: () => FormData | Promise<FormData>;
-	/**
-	 * Hand a successful reply's body over as a stream (`ApiResponse.stream`) instead of reading
-	 * it: for audio replies that go straight into n8n's binary store. Error replies are still
-	 * read whole, for their message.
-	 */
-	streamReply?: boolean;
-}
-
-/** The provider's successful reply. */
-export interface ApiResponse {
-	statusCode: number;
-	/** Header names in lower case. */
-	headers: Record<string, string | string[] | undefined>;
-	/** The body; empty when it is handed over as `stream`. */
-	body: Buffer;
-	/** With `streamReply`: the body, not yet read. */
-	stream?: Readable;
-	/** From `x-request-id`, when the provider sends it. */
-	requestId?: string;
-}
-
-/** A readable stream, as n8n's request helpers give a body with `encoding: 'stream'`. */
-export type Readable = Awaited<ReturnType<IExecuteFunctions['helpers']['getBinaryStream']>>;
-
-function isReadable(value: unknown): value is Readable {
-	return (
-		typeof value === 'object' &&
-		value !== null &&
-		typeof (value as { pipe?: unknown }).pipe === 'function' &&
-		Symbol.asyncIterator in value
-	);
-}
-
-/** Reads a reply body of any shape n8n's request helpers give (Buffer, ArrayBuffer, stream, string) into a Buffer. */
-export async function bodyBuffer(raw: unknown): Promise<Buffer> {
-	if (Buffer.isBuffer(raw)) return raw;
-	if (raw instanceof ArrayBuffer) return Buffer.from(new Uint8Array(raw));
-	if (isReadable(raw)) {
-		const chunks: Buffer[] = [];
-		for await (const chunk of raw) chunks.push(Buffer.from(chunk as Uint8Array));
-		return Buffer.concat(chunks);
-	}
-	return Buffer.from(typeof raw === 'string' ? raw : '');
-}
 
 /** How hard to try. */
 export interface RetryOptions {
@@ -98,13 +33,121 @@ export interface RetryOptions {
 
 export const DEFAULT_RETRY_OPTIONS: RetryOptions = { maxRetries: 2, timeoutMs: 600_000 };
 
+/** Most same-origin redirects followed for one request. */
+const MAX_REDIRECTS = 5;
+
+/** Largest error body read, in bytes: enough for any error message, never a whole file. */
+const MAX_ERROR_BODY = 1024 * 1024;
+
+/** The credential's provider module, Base URL (no trailing slash) and the secrets to hide. */
+export interface Endpoint {
+	provider: Provider;
+	baseUrl: string;
+	apiVersion?: string;
+	/** The API key and the custom header's value: never shown in items, errors or logs. */
+	secrets: string[];
+}
+
+// One lookup per node run: n8n reads and decrypts the credential on every getCredentials call,
+// a database query each time in a real n8n.
+const credentialsByRun = new WeakMap<object, Promise<ICredentialDataDecryptedObject>>();
+
+/**
+ * The credential's endpoint, read once per node run.
+ *
+ * @throws NodeOperationError when the credential cannot be read, or its custom auth header has
+ *   no name.
+ */
+export async function endpoint(ctx: Context): Promise<Endpoint> {
+	let pending = credentialsByRun.get(ctx);
+	if (!pending) {
+		pending = ctx.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE);
+		credentialsByRun.set(ctx, pending);
+		pending.catch(() => credentialsByRun.delete(ctx));
+	}
+	const credentials = await pending;
+	const provider = providerFor(credentials.apiStyle);
+	if (
+		provider.authHeader((credentials.authHeader as 'custom' | undefined) ?? 'bearer') ===
+			'custom' &&
+		!String(credentials.authHeaderName ?? '').trim()
+	) {
+		throw new NodeOperationError(
+			ctx.getNode(),
+			'The credential sends the key in a custom header with no name',
+			{
+				description:
+					'Fill in Header Name in the Audio API credential, or pick another Authentication Header.',
+			},
+		);
+	}
+	return {
+		provider,
+		baseUrl: String(credentials.baseUrl ?? '')
+			.trim()
+			.replace(/\/+$/, ''),
+		apiVersion: credentials.apiVersion ? String(credentials.apiVersion) : undefined,
+		secrets: [credentials.apiKey, credentials.customHeaderSecret]
+			.map((value) => String(value ?? ''))
+			.filter((value) => value.length >= 4),
+	};
+}
+
+/** Replaces the credential's secrets in `text` (see `redactSecrets`). */
+export async function redact(ctx: Context, text: string): Promise<string> {
+	return redactSecrets(text, (await endpoint(ctx)).secrets);
+}
+
+/** One API call. */
+export interface ApiRequest {
+	method: 'GET' | 'POST';
+	/** What to do; the credential's API style decides the path and query. */
+	operation: Operation;
+	/** The model ID (for Azure, the deployment name), for styles that route by model. */
+	model?: string;
+	/** The body; it is produced afresh for each attempt. */
+	body?: StreamedBody;
+}
+
+/** A provider's successful reply, handed to the reader while its body is still arriving. */
+export interface ApiReply {
+	status: number;
+	/** Header names in lower case, first value only. */
+	headers: Record<string, string | undefined>;
+	contentType: string;
+	/** From `x-request-id`, when the provider sends it. */
+	requestId?: string;
+	/**
+	 * The body as it arrives; read it once. A body that ends before its Content-Length throws a
+	 * CutOffError, a connection that breaks throws its socket error: both are retried.
+	 */
+	body: AsyncIterable<Buffer>;
+	/** The whole body as bytes. */
+	buffer(): Promise<Buffer>;
+	/** The whole body as UTF-8 text, with the credential's secrets replaced by `***`. */
+	text(): Promise<string>;
+}
+
+/**
+ * The request ID of a reply: the body's `request_id` (the `/api/client/v1` gateway documents it
+ * in every reply), else the `X-Request-Id` header.
+ */
+export function requestIdOf(reply: ApiReply, body?: Record<string, unknown>): string | undefined {
+	const fromBody = body?.request_id;
+	return typeof fromBody === 'string' && fromBody ? fromBody : reply.requestId;
+}
+
+/** A readable stream, as n8n's request helpers give a body with `encoding: 'stream'`. */
+type BodyStream = AsyncIterable<Uint8Array> & { destroy?: () => void };
+
 const SOCKET_CODE = /^E[A-Z_]+$|^UND_ERR_[A-Z_]+$|^ERR_SOCKET_[A-Z_]+$/;
 
 /**
- * The socket error code of a failed request. n8n wraps the error in a NodeApiError: n8n 2.x keeps
- * the original as `cause`, n8n 1.x only as `httpCode` and in `messages`, so all are read.
+ * The socket error code of a failed request or body. n8n wraps request errors in a
+ * NodeApiError: n8n 2.x keeps the original as `cause`, n8n 1.x only as `httpCode` and in
+ * `messages`, so all are read.
  */
-function errorCode(error: unknown): string | undefined {
+function socketCode(error: unknown): string | undefined {
 	let current: unknown = error;
 	for (let depth = 0; current && depth < 5; depth++) {
 		const e = current as { code?: unknown; httpCode?: unknown; errorResponse?: { code?: unknown } };
@@ -120,226 +163,183 @@ function errorCode(error: unknown): string | undefined {
 	const named = /\b(E[A-Z]{3,}[A-Z_]*)\b/.exec(text)?.[1];
 	if (named) return named;
 	if (/timeout of \d+ms exceeded/i.test(text)) return 'ECONNABORTED';
-	if (/socket hang up/i.test(text)) return 'ECONNRESET';
+	if (/socket hang up|^aborted$|terminated|premature close/im.test(text)) return 'ECONNRESET';
 	return undefined;
 }
 
-function connectionMessage(code: string | undefined, url: string, timeoutMs: number): string {
-	const host = (() => {
-		try {
-			return new URL(url).host;
-		} catch {
-			return url;
-		}
-	})();
-	switch (code) {
-		case 'ECONNREFUSED':
-			return `Could not connect to ${host}: the connection was refused (is the server running?)`;
-		case 'ENOTFOUND':
-		case 'EAI_AGAIN':
-			return `Could not resolve the host ${host}`;
-		case 'ECONNABORTED':
-		case 'ETIMEDOUT':
-			return `${host} did not answer within the timeout of ${timeoutMs} ms`;
-		case 'ECONNRESET':
-		case 'EPIPE':
-			return `The connection to ${host} was reset`;
-		default:
-			return `The request to ${host} failed${code ? ` (${code})` : ''}`;
+/** Codes of a reply body that broke off: the socket's, and axios's and Node's stream errors. */
+const BROKEN_BODY_CODES: ReadonlySet<string> = new Set([
+	...RETRYABLE_ERROR_CODES,
+	'ERR_BAD_RESPONSE',
+	'ERR_STREAM_PREMATURE_CLOSE',
+]);
+
+/** Whether an error from reading a reply means the reply broke off (and is worth retrying). */
+function brokeOff(error: unknown): boolean {
+	if (error instanceof CutOffError) return true;
+	if (error instanceof AudioApiError) return false;
+	const code = socketCode(error);
+	return code !== undefined && BROKEN_BODY_CODES.has(code);
+}
+
+const headerValue = (value: unknown) =>
+	value === undefined ? undefined : String(Array.isArray(value) ? value[0] : value);
+
+/** Reads a body whole, up to `limit` bytes. */
+async function readAll(body: AsyncIterable<Uint8Array>, limit = Infinity): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	let length = 0;
+	for await (const chunk of body) {
+		chunks.push(Buffer.from(chunk));
+		length += chunk.length;
+		if (length >= limit) break;
 	}
+	return Buffer.concat(chunks);
 }
 
-function connectionHint(code: string | undefined): string {
-	if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
-		return 'Raise the Timeout option, or send shorter audio.';
+/** The reply body, counted as it arrives and checked against its Content-Length at the end. */
+async function* counted(
+	body: BodyStream,
+	headers: Record<string, string | undefined>,
+	state: AttemptFailure,
+): AsyncGenerator<Buffer> {
+	state.received = 0;
+	const length = Number(headers['content-length']);
+	// Decompressed bodies differ in length from the Content-Length of the compressed one.
+	state.expected = Number.isFinite(length) && !headers['content-encoding'] ? length : undefined;
+	for await (const chunk of body) {
+		state.received += chunk.length;
+		yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
 	}
-	return 'Check the Base URL in the Audio API credential and that the server is reachable from n8n.';
-}
-
-/** The credential's API style, Base URL (no trailing slash), Azure api-version, and key (for redaction). */
-// One lookup per node run: n8n reads and decrypts the credential on every getCredentials call,
-// a database query each time in a real n8n.
-const credentialsByRun = new WeakMap<object, Promise<ICredentialDataDecryptedObject>>();
-
-async function endpoint(
-	ctx: Context,
-): Promise<{ style: ApiStyle; baseUrl: string; apiKey: string; apiVersion?: string }> {
-	let pending = credentialsByRun.get(ctx);
-	if (!pending) {
-		pending = ctx.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE);
-		credentialsByRun.set(ctx, pending);
-		pending.catch(() => credentialsByRun.delete(ctx));
+	if (state.expected !== undefined && state.received < state.expected) {
+		throw new CutOffError(`The reply ended after ${state.received} of ${state.expected} bytes`);
 	}
-	const credentials = await pending;
-	return {
-		style:
-			credentials.apiStyle === 'azure' || credentials.apiStyle === 'opper'
-				? credentials.apiStyle
-				: 'openai',
-		baseUrl: String(credentials.baseUrl ?? '')
-			.trim()
-			.replace(/\/+$/, ''),
-		apiKey: String(credentials.apiKey ?? ''),
-		apiVersion: credentials.apiVersion ? String(credentials.apiVersion) : undefined,
-	};
-}
-
-/** The credential's API style, for nodes whose behaviour differs by style. */
-export async function apiStyle(ctx: Context): Promise<ApiStyle> {
-	return (await endpoint(ctx)).style;
-}
-
-/** Builds the NodeApiError for a provider's error reply; the key never appears in it. */
-function providerApiError(
-	ctx: Context,
-	error: ProviderError,
-	apiKey: string,
-	attempts: number,
-	itemIndex?: number,
-): NodeApiError {
-	const message = redactSecret(error.message, apiKey);
-	const details = [
-		error.code ? `code: ${error.code}` : undefined,
-		error.type ? `type: ${error.type}` : undefined,
-		error.param ? `param: ${error.param}` : undefined,
-		error.requestId ? `request ID: ${error.requestId}` : undefined,
-		attempts > 1 ? `attempts: ${attempts}` : undefined,
-	].filter(Boolean);
-	const hint = providerErrorHint(error);
-	const response: JsonObject = {
-		status: error.status,
-		message,
-		...(error.code ? { code: error.code } : {}),
-		...(error.type ? { type: error.type } : {}),
-		...(error.param ? { param: error.param } : {}),
-		...(error.requestId ? { requestId: error.requestId } : {}),
-	};
-	return new NodeApiError(ctx.getNode(), response, {
-		message: `The provider answered ${error.status}: ${message}`,
-		description: [hint, details.join(', ')].filter(Boolean).join(' — ') || undefined,
-		httpCode: String(error.status),
-		itemIndex,
-	});
 }
 
 /**
- * Sends one request to the provider with the Audio API credential, retrying rate limits,
- * transient server errors and broken connections with exponential backoff and jitter, and
- * honouring `Retry-After`. Waits use n8n-workflow's `sleep`.
+ * Sends one request to the provider with the Audio API credential and reads its reply with
+ * `read`, retrying what can succeed on a later attempt: 429 (not a spent quota), 500, 502, 503,
+ * 504, broken connections, and replies that break off while `read` reads them. Waits grow
+ * exponentially with jitter and follow `Retry-After`; they use n8n-workflow's `sleep`.
  *
+ * Redirects are followed only to the credential's own origin (at most 5), since n8n's request
+ * helper would carry the key to any host a redirect names.
+ *
+ * @param read reads a 2xx reply; it runs inside the retry loop, so a reply that breaks off
+ *   midway is requested again. Anything it keeps from a failed attempt is discarded.
  * @param itemIndex the item the request is for, so that errors name it; omit for list lookups.
- * @returns the 2xx reply with the body as bytes.
- * @throws NodeApiError for a non-2xx reply (with the HTTP status, the provider's message, code and
- *   request ID, and a one-line fix) or for a connection that failed on every attempt.
+ * @returns what `read` returns.
+ * @throws NodeApiError for a non-2xx reply (with the HTTP status, the provider's message, code
+ *   and request ID, and the fix), a redirect elsewhere, or a connection that failed or broke off
+ *   on every attempt; NodeOperationError for a Base URL that is not http(s); whatever `read`
+ *   throws for a reply it cannot use.
  */
-export async function audioApiRequest(
-	this: Context,
+export async function audioApiRequest<T>(
+	ctx: Context,
 	request: ApiRequest,
+	read: (reply: ApiReply) => Promise<T>,
 	options: RetryOptions = DEFAULT_RETRY_OPTIONS,
 	itemIndex?: number,
-): Promise<ApiResponse> {
-	const { style, baseUrl, apiKey, apiVersion } = await endpoint(this);
-	let target: Route;
+): Promise<T> {
+	const { provider, baseUrl, apiVersion, secrets } = await endpoint(ctx);
+	if (!/^https?:\/\/[^/]/i.test(baseUrl)) throw baseUrlError(ctx, baseUrl, itemIndex);
+	let route;
 	try {
-		target = route(style, request.operation, request.model, apiVersion);
+		route = provider.route(request.operation, request.model, apiVersion);
 	} catch (error) {
-		throw new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex });
+		if (error instanceof AudioApiError) throw fromAudioApiError(ctx, error, itemIndex);
+		throw new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
 	}
-	const url = `${baseUrl}${target.path}`;
+	let url = `${baseUrl}${route.path}`;
+	let qs = route.qs;
+	let redirects = 0;
 
 	for (let attempt = 0; ; attempt++) {
 		const canRetry = attempt < options.maxRetries;
+		const wait = async (retryAfterMs?: number) => {
+			const delay = retryDelayMs(attempt, retryAfterMs);
+			if (delay !== undefined) await sleep(delay);
+			return delay !== undefined;
+		};
 		const httpOptions: IHttpRequestOptions = {
 			method: request.method,
 			url,
-			...(target.qs ? { qs: target.qs } : {}),
+			...(qs ? { qs } : {}),
 			json: false,
-			encoding: request.streamReply ? 'stream' : 'arraybuffer',
+			encoding: 'stream',
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
+			// The key must not follow a redirect to another host; same-origin ones are followed below.
+			disableFollowRedirect: true,
 			timeout: options.timeoutMs,
 			headers: { Accept: 'application/json, text/plain, audio/*, */*' },
+			...(request.body ? { body: asBlob(request.body) } : {}),
 		};
-		if (request.json !== undefined) {
-			httpOptions.body = JSON.stringify(request.json);
-			httpOptions.headers!['Content-Type'] = 'application/json';
-		} else if (request.multipart) {
-			const form = await request.multipart();
-			httpOptions.body = form;
-			// Following redirects makes axios keep every byte written, to replay the body: a 25 MB
-			// chunk per upload in memory. Audio APIs do not redirect uploads.
-			httpOptions.disableFollowRedirect = true;
-			httpOptions.headers = { ...httpOptions.headers, ...form.getHeaders() };
-		}
 
-		let response: {
-			statusCode: number;
-			headers: Record<string, string | string[] | undefined>;
-			body: unknown;
-		};
+		let response: { statusCode: number; headers: Record<string, unknown>; body: unknown };
 		try {
-			response = await this.helpers.httpRequestWithAuthentication.call(
-				this,
+			response = await ctx.helpers.httpRequestWithAuthentication.call(
+				ctx,
 				CREDENTIAL_TYPE,
 				httpOptions,
 			);
 		} catch (error) {
-			const code = errorCode(error);
-			if (canRetry && code && RETRYABLE_ERROR_CODES.has(code)) {
-				await sleep(retryDelayMs(attempt)!);
-				continue;
-			}
-			// Built afresh rather than wrapping: the caught error carries the request's headers.
-			// The socket code stays out of errorResponse, where n8n would swap our message for its
-			// generic one.
-			const message = connectionMessage(code, url, options.timeoutMs);
-			const details = [code, attempt > 0 ? `attempts: ${attempt + 1}` : undefined]
-				.filter(Boolean)
-				.join(', ');
-			throw new NodeApiError(
-				this.getNode(),
-				{ message },
-				{
-					message,
-					description: `${connectionHint(code)}${details ? ` (${details})` : ''}`,
-					itemIndex,
-				},
-			);
+			const code = socketCode(error);
+			if (canRetry && code && RETRYABLE_ERROR_CODES.has(code) && (await wait())) continue;
+			throw connectionError(ctx, url, { code }, attempt + 1, options.timeoutMs, itemIndex);
 		}
 
 		const headers = Object.fromEntries(
-			Object.entries(response.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+			Object.entries(response.headers ?? {}).map(([k, v]) => [k.toLowerCase(), headerValue(v)]),
 		);
-		const ok = response.statusCode >= 200 && response.statusCode < 300;
-		if (ok && request.streamReply && isReadable(response.body)) {
-			const requestId = headers['x-request-id'];
-			return {
-				statusCode: response.statusCode,
-				headers,
-				body: Buffer.alloc(0),
-				stream: response.body,
-				...(requestId ? { requestId: String(requestId) } : {}),
-			};
-		}
-		const body = await bodyBuffer(response.body);
-		if (ok) {
-			const requestId = headers['x-request-id'];
-			return {
-				statusCode: response.statusCode,
-				headers,
-				body,
-				...(requestId ? { requestId: String(requestId) } : {}),
-			};
+		const body = response.body as BodyStream;
+		const status = response.statusCode;
+
+		if (status >= 300 && status < 400 && headers.location) {
+			body.destroy?.();
+			const target = new URL(headers.location, url);
+			if (target.origin !== new URL(url).origin || redirects >= MAX_REDIRECTS) {
+				throw redirectError(ctx, status, target.href, itemIndex);
+			}
+			redirects++;
+			url = target.href;
+			qs = undefined;
+			attempt--;
+			continue;
 		}
 
-		const providerError = parseProviderError(response.statusCode, headers, body.toString('utf8'));
-		if (canRetry && RETRYABLE_STATUSES.has(response.statusCode)) {
-			const delay = retryDelayMs(attempt, parseRetryAfter(headers));
-			if (delay !== undefined) {
-				await sleep(delay);
-				continue;
-			}
+		if (status < 200 || status >= 300) {
+			const text = await readAll(body, MAX_ERROR_BODY).then(
+				(bytes) => redactSecrets(bytes.toString('utf8'), secrets),
+				() => '',
+			);
+			body.destroy?.();
+			const error = parseProviderError(status, headers, text);
+			const retryable = RETRYABLE_STATUSES.has(status) && !isQuotaError(error);
+			if (canRetry && retryable && (await wait(parseRetryAfter(headers)))) continue;
+			throw providerApiError(ctx, error, attempt + 1, itemIndex);
 		}
-		throw providerApiError(this, providerError, apiKey, attempt + 1, itemIndex);
+
+		const failure: AttemptFailure = {};
+		const stream = counted(body, headers, failure);
+		const reply: ApiReply = {
+			status,
+			headers,
+			contentType: headers['content-type'] ?? '',
+			...(headers['x-request-id'] ? { requestId: headers['x-request-id'] } : {}),
+			body: stream,
+			buffer: async () => await readAll(stream),
+			text: async () => redactSecrets((await readAll(stream)).toString('utf8'), secrets),
+		};
+		const outcome = await read(reply).then(
+			(value) => ({ value }),
+			(error: unknown) => ({ error }),
+		);
+		body.destroy?.();
+		if (!('error' in outcome)) return outcome.value;
+		if (!brokeOff(outcome.error)) throw outcome.error;
+		failure.code = socketCode(outcome.error);
+		if (canRetry && (await wait())) continue;
+		throw connectionError(ctx, url, failure, attempt + 1, options.timeoutMs, itemIndex);
 	}
 }
