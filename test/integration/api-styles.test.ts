@@ -1,3 +1,4 @@
+import { BUILT_IN_MODELS } from '../../package/nodes/shared/models';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -130,22 +131,28 @@ describe('Azure OpenAI style', () => {
 		});
 		expect(result.output('Models').map((i) => i.json.id)).toContain('whisper-1');
 
-		await testCredential('audioApi', credentials('2024-10-21').audioApi);
+		expect(await testCredential('audioApi', credentials('2024-10-21').audioApi)).toMatchObject({
+			status: 'OK',
+		});
 		expect(server.requests[1]).toMatchObject({
 			method: 'GET',
 			apiPath: '/models',
 			apiVersion: '2024-10-21',
 		});
 		expect(server.requests[1].headers['api-key']).toBe(KEY);
-		await expect(
-			testCredential('audioApi', { ...credentials().audioApi, apiKey: 'wrong' }),
-		).rejects.toThrow();
+		expect(
+			await testCredential('audioApi', { ...credentials().audioApi, apiKey: 'wrong' }),
+		).toMatchObject({ status: 'Error', message: expect.stringMatching(/^401: /) });
 	});
 
-	it('offers no model list (deployments are typed in) and says so when the deployment is missing', async () => {
-		expect((await listSearch('audioSpeech', 'searchSpeechModels', credentials())).results).toEqual(
-			[],
-		);
+	it("offers OpenAI's model names (deployments cannot be listed) and says so when the deployment is missing", async () => {
+		const before = server.requests.length;
+		expect(
+			(await listSearch('audioSpeech', 'searchSpeechModels', credentials())).results.map(
+				(r) => r.value,
+			),
+		).toEqual(BUILT_IN_MODELS.tts);
+		expect(server.requests).toHaveLength(before);
 		const result = await runWorkflow({
 			credentials: credentials(),
 			items: [{ json: {} }],
@@ -164,9 +171,8 @@ describe('Azure OpenAI style', () => {
 				},
 			],
 		});
-		expect(result.output('Speech')[0].json.error).toBe(
-			'Azure OpenAI needs a deployment name: put it in the Model field',
-		);
+		expect(result.output('Speech')[0].json.error).toBe('Model is empty');
+		expect(result.output('Speech')[0].json.description).toMatch(/for Azure, the deployment name/);
 		expect(server.requests).toHaveLength(0);
 	});
 });

@@ -110,9 +110,11 @@ describe.each<BinaryMode>(['default', 'filesystem'])(
 			expect(server.requests).toHaveLength(1);
 			const items = result.output('Ask');
 			expect(items[0].json.error).toBe(
-				'Audio Chat takes wav or mp3 audio; the binary field "data" of item 0 holds m4a ("hello.m4a")',
+				'Audio Chat takes wav or mp3 audio; the binary field "data" holds m4a ("hello.m4a")',
 			);
-			expect(items[0].json.description).toMatch(/Convert it to mp3 or wav/);
+			expect(items[0].json.description).toMatch(
+				/Convert it to mp3 or wav.* — Item 0 \("hello.m4a"\)$/,
+			);
 			expect(items[1].json.text).toBe('The speaker says hello world.');
 		});
 

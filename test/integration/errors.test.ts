@@ -16,7 +16,8 @@ function speech(options: Record<string, unknown> = {}, continueOnFail = false) {
 			input: '={{ $json.text ?? "Hello." }}',
 			voice: 'alloy',
 			responseFormat: 'wav',
-			options,
+			// One item at a time, so that scripted replies meet the items in order.
+			options: { itemConcurrency: 1, ...options },
 		},
 	};
 }
@@ -49,7 +50,7 @@ describe('provider errors and retries', () => {
 		const error = result.failure!;
 		expect(error.message).toBe('The provider answered 401: Incorrect API key provided: ***.');
 		expect((error as { description?: string }).description).toMatch(
-			/^Check the API Key in the Audio API credential\. — code: invalid_api_key, type: invalid_request_error, request ID: req_1$/,
+			/^Check the API Key and Authentication Header in the Audio API credential\. — code: invalid_api_key, type: invalid_request_error, request ID: req_1 — Item 0$/,
 		);
 		expect((error as { context?: { itemIndex?: number } }).context?.itemIndex).toBe(0);
 		expect(server.requests).toHaveLength(1);
@@ -114,7 +115,7 @@ describe('provider errors and retries', () => {
 			'The provider answered 413: The server answered with an HTML page ("413 Request Entity Too Large"), not an API reply',
 		);
 		expect((result.failure as { description?: string }).description).toMatch(
-			/over the provider's upload limit/,
+			/over the provider's upload limit: lower Max Upload Size/,
 		);
 	});
 
@@ -162,7 +163,7 @@ describe('provider errors and retries', () => {
 			'The provider answered 429: You exceeded your current quota',
 		);
 		expect((result.failure as { description?: string }).description).toMatch(
-			/Rate limit or quota reached/,
+			/quota or budget is spent, so retrying does not help/,
 		);
 	});
 
@@ -255,7 +256,7 @@ describe('provider errors and retries', () => {
 			nodes: [speech({ maxRetries: 1 })],
 		});
 		expect(result.failure!.message).toMatch(
-			/^Could not connect to 127\.0\.0\.1:\d+: the connection was refused \(is the server running\?\)$/,
+			/^Could not connect to 127\.0\.0\.1:\d+: the connection was refused$/,
 		);
 		expect((result.failure as { description?: string }).description).toContain(
 			'ECONNREFUSED, attempts: 2',
@@ -295,8 +296,9 @@ describe('provider errors and retries', () => {
 		expect(items[1].json).toEqual({
 			error: "The provider answered 400: 'input' is too long",
 			description:
-				'code: string_above_max_length, type: invalid_request_error, param: input, request ID: req_2',
+				'code: string_above_max_length, type: invalid_request_error, param: input, request ID: req_2 — Item 1',
 			httpCode: '400',
+			item: 1,
 		});
 		expect(items[2].binary?.data).toBeDefined();
 		expect(server.requests.map((r) => r.json?.input)).toEqual(['one', 'two', 'three']);
@@ -311,7 +313,9 @@ describe('provider errors and retries', () => {
 		expect(server.requests).toHaveLength(0);
 		expect(result.output('Speech')[0].json).toEqual({
 			error: 'The text is 4097 characters; one speech request takes at most 4096',
-			description: 'Turn on Split Long Text to speak it in parts joined into one file.',
+			description:
+				'Turn on Split Long Text (in Options) to speak it in parts joined into one file, or shorten it. — Item 0',
+			item: 0,
 		});
 	});
 

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { FIXTURES, OpenAiTestServer } from '../support/openai-server';
+import { pcm16Format, wavHeader } from '../../package/lib/audio/wav';
+import { OPPER_MAX_AUDIO_BYTES } from '../../package/lib/providers/opper';
 import {
 	listSearch,
 	loadOptions,
@@ -93,7 +95,12 @@ describe.each<BinaryMode>(['default', 'filesystem'])(
 				items: [
 					{ binary: { data: { path: path.join(FIXTURES, 'hello.mp3'), fileName: 'call.mp3' } } },
 				],
-				nodes: [transcription({ options: { diarize: true, language: 'en', prompt: 'A call.' } })],
+				nodes: [
+					transcription({
+						options: { language: 'en', prompt: 'A call.' },
+						opperOptions: { diarize: true, parameters: '{"timestamps": true}' },
+					}),
+				],
 			});
 			expect(result.failure).toBeUndefined();
 			const [request] = server.requests;
@@ -102,6 +109,7 @@ describe.each<BinaryMode>(['default', 'filesystem'])(
 				language: 'en',
 				prompt: 'A call.',
 				diarize: true,
+				parameters: { timestamps: true },
 			});
 			expect(String(request.json!.audio)).toMatch(/^data:audio\/mpeg;base64,/);
 			expect(request.files![0].bytes.equals(readFileSync(path.join(FIXTURES, 'hello.mp3')))).toBe(
@@ -151,11 +159,9 @@ describe.each<BinaryMode>(['default', 'filesystem'])(
 			});
 		});
 
-		it('refuses data over 25 MB, plain-http URLs, and translation, before sending', async () => {
-			const big = Buffer.concat([
-				readFileSync(path.join(FIXTURES, 'hello.wav')),
-				Buffer.alloc(25 * 1024 * 1024),
-			]);
+		it('splits data over 25 MB into data-URIs Opper takes, and refuses plain-http URLs and translation', async () => {
+			const samples = 25 * 1024 * 1024 + 1_000_000;
+			const big = Buffer.concat([wavHeader(pcm16Format(16000), samples), Buffer.alloc(samples)]);
 			const result = await runWorkflow({
 				binaryMode,
 				credentials: credentials(),
@@ -163,9 +169,9 @@ describe.each<BinaryMode>(['default', 'filesystem'])(
 				nodes: [
 					transcription(
 						{
-							audioSource: '={{ $json.source ?? ($binary?.data ? "binary" : "url") }}',
+							audioSource: '={{ $binary?.data ? "binary" : "url" }}',
 							audioUrl: 'http://example.com/a.mp3',
-							// Past the package's own 25 MB split limit, to reach Opper's data-URI limit.
+							// Past Opper's own limit: the node keeps each data-URI under 25 MB.
 							options: { maxUploadMb: 30 },
 						},
 						true,
@@ -173,12 +179,17 @@ describe.each<BinaryMode>(['default', 'filesystem'])(
 				],
 			});
 			const items = result.output('Transcribe');
-			expect(items[0].json.error).toMatch(
-				/^The audio is 25\.0 MB; Opper takes data-URI audio up to 25 MB$/,
-			);
+			expect(items[0].json.error).toBeUndefined();
+			expect(items[0].json.chunks).toHaveLength(2);
+			expect(server.requests).toHaveLength(2);
+			for (const request of server.requests) {
+				const data = String(request.json!.audio).replace(/^data:audio\/wav;base64,/, '');
+				expect(Buffer.byteLength(data, 'base64')).toBeLessThanOrEqual(OPPER_MAX_AUDIO_BYTES);
+			}
 			expect(items[1].json.error).toBe(
 				'Opper reads audio only from https URLs, not "http://example.com/a.mp3"',
 			);
+			server.requests.splice(0);
 
 			const translated = await runWorkflow({
 				binaryMode,
@@ -241,10 +252,13 @@ describe.each<BinaryMode>(['default', 'filesystem'])(
 				'alloy',
 				'nova',
 				'onyx',
+				'',
 				'__customVoiceId',
 				'__otherVoiceName',
 			]);
-			await testCredential('audioApi', credentials().audioApi);
+			expect(await testCredential('audioApi', credentials().audioApi)).toMatchObject({
+				status: 'OK',
+			});
 			expect(server.requests.map((r) => r.apiPath)).toEqual([
 				'/audio/models',
 				'/audio/models',
@@ -253,7 +267,7 @@ describe.each<BinaryMode>(['default', 'filesystem'])(
 			]);
 		});
 
-		it('refuses a file ID or URL for other API styles', async () => {
+		it('refuses a file ID for other API styles', async () => {
 			const openai = new OpenAiTestServer();
 			await openai.start();
 			try {
@@ -264,7 +278,7 @@ describe.each<BinaryMode>(['default', 'filesystem'])(
 					nodes: [transcription({ audioSource: 'fileId', fileId: 'file_1' }, true)],
 				});
 				expect(result.output('Transcribe')[0].json.error).toBe(
-					'Only the Opper API style reads audio from a file ID or URL',
+					'Only the Opper API style reads audio from a file ID',
 				);
 				expect(openai.requests).toHaveLength(0);
 			} finally {

@@ -195,7 +195,7 @@ describe('seed 002: the /api/client/v1 gateway', () => {
 		expect(server.requests).toHaveLength(3);
 		const { json } = result.output('Speech')[0];
 		expect(json.error).toBe('The provider answered 503: Service is shutting down');
-		expect(String(json.description)).toMatch(/attempts: 3$/);
+		expect(String(json.description)).toMatch(/attempts: 3 — Item 0$/);
 	});
 });
 

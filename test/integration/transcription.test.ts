@@ -243,9 +243,10 @@ describe.each<BinaryMode>(['default', 'filesystem'])(
 			expect(items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 			expect(items[0].json.text).toBe('hello world');
 			expect(items[1].json.error).toBe(
-				'The file in the binary field "data" of item 1 is not audio ("invoice.pdf", application/pdf)',
+				'The file in the binary field "data" is not audio ("invoice.pdf", application/pdf)',
 			);
-			expect(items[1].json.description).toMatch(/Send an audio file/);
+			expect(items[1].json.description).toMatch(/Send an audio file.* — Item 1 \("invoice.pdf"\)$/);
+			expect(items[1].json).toMatchObject({ item: 1, fileName: 'invoice.pdf' });
 		});
 
 		it('stops with an error naming the item when Continue On Fail is off', async () => {

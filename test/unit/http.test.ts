@@ -132,7 +132,8 @@ describe('providerErrorHint: the right fix for each cause', () => {
 		],
 		[{ status: 429, message: 'Budget has been exceeded' }, /retrying does not help/],
 		[{ status: 503, message: 'Service is shutting down' }, /restarting/],
-		[{ status: 502, message: 'x', html: true }, /API root/],
+		[{ status: 404, message: 'x', html: true }, /API root/],
+		[{ status: 413, message: 'x', html: true }, /lower Max Upload Size/],
 	])('%o', (error, expected) => {
 		expect(hint(error)).toMatch(expected);
 	});

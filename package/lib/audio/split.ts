@@ -70,7 +70,8 @@ export interface SplitOptions {
 	signal?: AbortSignal;
 }
 
-function notSplittable(container: AudioContainer): SplitError {
+/** Why a container cannot be split, and what to do about it. */
+export function notSplittable(container: AudioContainer): SplitError {
 	const name = container.toUpperCase();
 	if (container === 'm4a' || container === 'mp4' || container === 'webm') {
 		return new SplitError(

@@ -122,8 +122,13 @@ export function parseProviderError(
  */
 export function isQuotaError(error: ProviderError): boolean {
 	if (error.status !== 429 && error.status !== 402) return false;
-	const said = `${error.code ?? ''} ${error.type ?? ''} ${error.message}`;
-	return /quota|budget|billing|credit|insufficient|spend/i.test(said);
+	const code = `${error.code ?? ''} ${error.type ?? ''}`;
+	if (/insufficient_quota|billing|budget|credit/i.test(code)) return true;
+	// Only a message that says the quota is spent: a gateway's "Rate limit, budget, or
+	// per-request quota exceeded" may be a rate limit, and is retried.
+	return /exceeded your (current )?quota|budget (has been|was|is) (exceeded|reached|spent)|billing (hard )?limit|credit balance|out of credits?/i.test(
+		error.message,
+	);
 }
 
 /** Whether a 400 or 415 is the server refusing the upload's Content-Type (multipart or JSON). */
@@ -141,9 +146,6 @@ function contentTypeRefused(error: ProviderError): boolean {
  */
 export function providerErrorHint(error: ProviderError): string | undefined {
 	const code = error.code ?? '';
-	if (error.html) {
-		return "The Base URL does not lead to the API: set it to the API root (usually ending in /v1), not a website or a proxy's sign-in page.";
-	}
 	if (code === 'audio_requires_payg') {
 		return 'This provider serves audio only to pay-as-you-go keys: create a PAYG API key and put it in the Audio API credential.';
 	}
@@ -168,6 +170,11 @@ export function providerErrorHint(error: ProviderError): string | undefined {
 	}
 	if (isQuotaError(error)) {
 		return "The account's quota or budget is spent, so retrying does not help: add credit or raise the limit with the provider, then run the items again.";
+	}
+	// A proxy's page for these statuses says what the API would; any other page means the Base
+	// URL leads somewhere else.
+	if (error.html && ![401, 403, 413, 429, 502, 503, 504].includes(error.status)) {
+		return "The Base URL does not lead to the API: set it to the API root (usually ending in /v1), not a website or a proxy's sign-in page.";
 	}
 	switch (error.status) {
 		case 401:

@@ -32,15 +32,34 @@ function shifted<T extends Timed>(entry: T, offset: number): T {
 
 const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
 
-/** Whether an entry, shifted by `offset`, has its middle inside the part's kept span. */
-function kept(
-	entry: { start?: unknown; end?: unknown },
-	offset: number,
+/** Where the entries kept so far end, in seconds of the whole file. */
+interface Picked {
+	end: number;
+}
+
+/**
+ * A chunk's entries (cues, segments or words, times relative to the chunk) that the stitched
+ * transcript keeps where chunks overlap: those that start after the previous cut, or after the
+ * end of the last entry kept before (when that one ran on past the cut), and before the next cut.
+ * An entry that runs on past the next cut is kept whole: the chunk's audio goes on for half the
+ * overlap after the cut, so the speech engine heard it to its end, and the next chunk's copy of
+ * it starts before this one's end and is left out. Without overlap every entry is kept.
+ */
+function pick<T extends { start?: unknown; end?: unknown }>(
+	entries: readonly T[],
 	part: ChunkTranscript,
-): boolean {
-	if (typeof entry.start !== 'number' || typeof entry.end !== 'number') return true;
-	const middle = offset + (entry.start + entry.end) / 2;
-	return middle >= (part.keepFrom ?? part.start) && middle < (part.keepTo ?? Infinity);
+	picked: Picked,
+): T[] {
+	if (!overlaps(part)) return [...entries];
+	const from = Math.max(part.keepFrom ?? part.start, picked.end - 0.05);
+	const to = part.keepTo ?? Infinity;
+	return entries.filter((entry) => {
+		if (typeof entry.start !== 'number') return true;
+		const start = part.start + entry.start;
+		if (start < from || start >= to) return false;
+		if (typeof entry.end === 'number') picked.end = Math.max(picked.end, part.start + entry.end);
+		return true;
+	});
 }
 
 /** Whether a part shares audio with its neighbours, so that its entries must be picked. */
@@ -67,9 +86,9 @@ function joinText(parts: string[]): string {
  * - `srt` and `vtt`: cues shifted, renumbered and written back as one file.
  * - `json`: `text` joined; `usage` and `logprobs` concatenated or summed where numeric.
  *
- * Where chunks overlap (`keepFrom`/`keepTo`), each cue, segment and word is taken from the chunk
- * whose kept span holds its middle, so that words near a cut are neither lost nor doubled, and
- * the text is rebuilt from the kept cues or segments.
+ * Where chunks overlap (`keepFrom`/`keepTo`), each cue, segment and word is taken from one chunk
+ * only (see `pick`), so that words near a cut are neither lost nor doubled, and the text is
+ * rebuilt from the kept cues or segments.
  *
  * @param format the `response_format` all chunks were asked for.
  * @param parts the chunks' transcripts in order, with their start times in seconds.
@@ -78,9 +97,9 @@ function joinText(parts: string[]): string {
 export function stitchTranscripts(format: TranscriptFormat, parts: ChunkTranscript[]): Transcript {
 	if (format === 'srt' || format === 'vtt') {
 		const cues: Cue[] = [];
+		const picked: Picked = { end: -Infinity };
 		for (const part of parts) {
-			for (const cue of part.transcript.cues ?? []) {
-				if (!kept(cue, part.start, part)) continue;
+			for (const cue of pick(part.transcript.cues ?? [], part, picked)) {
 				cues.push({
 					index: cues.length + 1,
 					text: cue.text,
@@ -101,10 +120,12 @@ export function stitchTranscripts(format: TranscriptFormat, parts: ChunkTranscri
 	const words: Timed[] = [];
 	const logprobs: unknown[] = [];
 	const texts: string[] = [];
+	const pickedSegments: Picked = { end: -Infinity };
+	const pickedWords: Picked = { end: -Infinity };
 	parts.forEach((part, chunk) => {
 		const r = replies[chunk];
 		const ownSegments = (r.segments as Timed[] | undefined) ?? [];
-		const keptSegments = ownSegments.filter((segment) => kept(segment, part.start, part));
+		const keptSegments = pick(ownSegments, part, pickedSegments);
 		for (const segment of keptSegments) {
 			const rest = shifted(segment, part.start);
 			delete rest.seek;
@@ -114,8 +135,8 @@ export function stitchTranscripts(format: TranscriptFormat, parts: ChunkTranscri
 				...(format === 'diarized_json' ? { chunk } : {}),
 			});
 		}
-		for (const word of (r.words as Timed[] | undefined) ?? []) {
-			if (kept(word, part.start, part)) words.push(shifted(word, part.start));
+		for (const word of pick((r.words as Timed[] | undefined) ?? [], part, pickedWords)) {
+			words.push(shifted(word, part.start));
 		}
 		if (Array.isArray(r.logprobs)) logprobs.push(...(r.logprobs as unknown[]));
 		texts.push(

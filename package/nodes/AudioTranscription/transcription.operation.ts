@@ -261,6 +261,6 @@ export async function execute(this: IExecuteFunctions, item: ItemRun): Promise<I
 		item,
 		request,
 		source,
-		transcribeOptions(options, retryOptions(options)),
+		transcribeOptions(options, retryOptions(options), format),
 	);
 }

@@ -90,18 +90,19 @@ export const properties: INodeProperties[] = [
 export async function execute(this: IExecuteFunctions, item: ItemRun): Promise<INodeExecutionData> {
 	const i = item.index;
 	const options = this.getNodeParameter('options', i, {}) as IDataObject;
+	const format = this.getNodeParameter('responseFormat', i) as TranscriptFormat;
 	return await transcribe(
 		this,
 		item,
 		{
 			endpoint: 'translations',
 			model: getModel(this, i),
-			response_format: this.getNodeParameter('responseFormat', i) as TranscriptFormat,
+			response_format: format,
 			...(options.prompt ? { prompt: String(options.prompt) } : {}),
 			...(options.temperature !== undefined ? { temperature: Number(options.temperature) } : {}),
 			uploadAs: options.uploadAs === 'json' ? 'json' : 'multipart',
 		},
 		audioSourceOf(this, i),
-		transcribeOptions(options, retryOptions(options)),
+		transcribeOptions(options, retryOptions(options), format),
 	);
 }

@@ -143,7 +143,7 @@ export function getModel(ctx: IExecuteFunctions, itemIndex: number): string {
 		'model',
 		itemIndex,
 		'Model',
-		'Pick a model from the list, or type its ID.',
+		'Pick a model from the list, or type its ID (for Azure, the deployment name).',
 	);
 }
 
@@ -229,10 +229,10 @@ export const longAudioOptions: INodeProperties[] = [
 		displayName: 'Chunk Overlap (Seconds)',
 		name: 'chunkOverlap',
 		type: 'number',
-		typeOptions: { minValue: 0, maxValue: 30, numberPrecision: 1 },
-		default: 4,
+		typeOptions: { minValue: 0, maxValue: 60, numberPrecision: 1 },
+		default: 10,
 		description:
-			'Audio shared by neighbouring chunks around each cut, so that the words next to a cut are heard with context. Each word is kept once, by its time. Only with SRT, VTT, Verbose JSON or Diarized JSON.',
+			'Audio shared by neighbouring chunks around each cut (half before, half after), so that the sentence across a cut is heard whole, with context. Each segment is kept once, by its time. Only with SRT, VTT, Verbose JSON or Diarized JSON.',
 	},
 	{
 		displayName: 'Keep Context Between Chunks',
@@ -284,7 +284,8 @@ export const subtitleFileOptions: INodeProperties[] = [
 		name: 'subtitleFileFormat',
 		type: 'options',
 		default: 'srt',
-		description: 'The format of the subtitle file',
+		description:
+			'The format of the subtitle file. Without this option the file takes the Response Format when it is SRT or VTT, else SRT.',
 		options: [
 			{ name: 'SRT', value: 'srt' },
 			{ name: 'VTT', value: 'vtt' },

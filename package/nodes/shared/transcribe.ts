@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import {
+	notSplittable,
 	SPLITTABLE_CONTAINERS,
 	readChunk,
 	releaseChunk,
@@ -18,7 +19,12 @@ import {
 	formatTimestamp,
 	type SubtitleFormat,
 } from '../../lib/transcript/subtitles';
-import { cuesOf, subtitleFormatOf, type Transcript } from '../../lib/transcript/transcript';
+import {
+	cuesOf,
+	subtitleFormatOf,
+	type Transcript,
+	type TranscriptFormat,
+} from '../../lib/transcript/transcript';
 import { requiredValue } from './descriptions';
 import { fromAudioApiError } from './errors';
 import { binaryAudio, urlAudio, type AudioInput } from './input';
@@ -82,23 +88,33 @@ export interface TranscribeOptions extends RetryOptions {
 }
 
 /** Reads options shared by Transcription and Translation from a node's Options collection. */
-export function transcribeOptions(options: IDataObject, retry: RetryOptions): TranscribeOptions {
+export function transcribeOptions(
+	options: IDataObject,
+	retry: RetryOptions,
+	format: TranscriptFormat,
+): TranscribeOptions {
 	return {
 		...retry,
 		maxUploadBytes: Math.round(Number(options.maxUploadMb ?? 25) * 1e6),
 		oversize: options.oversize === 'fail' ? 'fail' : 'split',
 		chunkConcurrency: Number(options.chunkConcurrency ?? 4),
 		keepContext: options.keepContext === true,
-		overlapSeconds: Number(options.chunkOverlap ?? 4),
+		overlapSeconds: Number(options.chunkOverlap ?? 10),
 		...(options.subtitlesAsFile === true
 			? {
 					subtitlesFile: {
-						format: options.subtitleFileFormat === 'vtt' ? 'vtt' : 'srt',
+						format: subtitleFileFormat(options.subtitleFileFormat, format),
 						property: String(options.subtitlesBinaryPropertyName || 'subtitles'),
 					},
 				}
 			: {}),
 	};
+}
+
+/** The subtitle file's format: as chosen, else the response format's when it is one, else srt. */
+function subtitleFileFormat(chosen: unknown, format: TranscriptFormat): SubtitleFormat {
+	if (chosen === 'srt' || chosen === 'vtt') return chosen;
+	return subtitleFormatOf(format) ?? 'srt';
 }
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -408,17 +424,19 @@ export async function transcribe(
 				);
 				return await transcriptItem(ctx, item, transcript, request, input.fileName, options);
 			}
+			const why = container ? notSplittable(container.container) : undefined;
 			throw new NodeOperationError(
 				ctx.getNode(),
 				options.oversize === 'fail'
 					? `${where} is over the Max Upload Size of ${megabytes(limit)}`
-					: `${where} is over the Max Upload Size of ${megabytes(limit)}, and ${container ? `${container.container} files` : 'files of an unknown format'} cannot be split`,
+					: `${where} is over the Max Upload Size of ${megabytes(limit)}, and ${why ? why.message : 'files of an unknown format cannot be split'}`,
 				{
 					itemIndex: item.index,
 					description:
 						options.oversize === 'fail'
 							? 'Set When Over Max Upload Size to Split Into Chunks, raise Max Upload Size if the provider takes larger files, or compress the audio (for example mp3 at 64 kbps).'
-							: 'Convert it to mp3 or wav first (for example with ffmpeg), or raise Max Upload Size if the provider takes larger files.',
+							: (why?.hint ??
+								'Convert it to mp3 or wav first (for example with ffmpeg), or raise Max Upload Size if the provider takes larger files.'),
 				},
 			);
 		}
