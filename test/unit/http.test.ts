@@ -1,4 +1,8 @@
-import { parseProviderError, providerErrorHint, redactSecret } from '../../package/lib/http/provider-error';
+import {
+	parseProviderError,
+	providerErrorHint,
+	redactSecret,
+} from '../../package/lib/http/provider-error';
 import { MAX_BACKOFF_MS, parseRetryAfter, retryDelayMs } from '../../package/lib/http/retry';
 import { requestOptions, retryOptions } from '../../package/nodes/shared/descriptions';
 import { DEFAULT_RETRY_OPTIONS } from '../../package/nodes/shared/transport';

@@ -1,5 +1,9 @@
 import { inferModelKind, ModelListError, readModelList } from '../../package/lib/openai/models';
-import { RequestParameterError, speechBody, transcriptionFields } from '../../package/lib/openai/requests';
+import {
+	RequestParameterError,
+	speechBody,
+	transcriptionFields,
+} from '../../package/lib/openai/requests';
 
 describe('inferModelKind', () => {
 	it.each([

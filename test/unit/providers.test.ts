@@ -6,7 +6,11 @@ import {
 	readOpperModels,
 	readOpperSpeech,
 } from '../../package/lib/providers/opper';
-import { NotAudioError, readSpeechReply, speechRequestBody } from '../../package/lib/providers/speech';
+import {
+	NotAudioError,
+	readSpeechReply,
+	speechRequestBody,
+} from '../../package/lib/providers/speech';
 import { route, RouteError } from '../../package/lib/providers/style';
 
 const request = {
