@@ -43,6 +43,10 @@ import {
 	SOURCE_FILE_PATTERNS,
 } from '@n8n/scan-community-package/scanner/scanner.mjs';
 
+// eslint-plugin-n8n-nodes-base reads NODE_ENV when the scanner loads it: under "test" (as jest
+// sets it) it judges file names as in its own tests and reports every node file.
+if (process.env.NODE_ENV === 'test') delete process.env.NODE_ENV;
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PACKAGE_DIR = path.join(ROOT, 'package');
 const json = process.argv.includes('--json');

@@ -32,7 +32,14 @@ beforeAll(async () => {
 	const { stdout } = await promisify(execFile)(
 		process.execPath,
 		[path.join(ROOT, 'scripts/verify-package.mjs'), '--json'],
-		{ cwd: ROOT, maxBuffer: 64 << 20, timeout: 10 * 60_000 },
+		// Without jest's NODE_ENV=test, under which eslint-plugin-n8n-nodes-base judges file names
+		// as in its own tests and reports every node file.
+		{
+			cwd: ROOT,
+			env: { ...process.env, NODE_ENV: 'production' },
+			maxBuffer: 64 << 20,
+			timeout: 10 * 60_000,
+		},
 	).catch((error: { stdout?: string; stderr?: string; code?: number }) => {
 		if (!error.stdout) throw new Error(`verify-package.mjs failed: ${error.stderr}`);
 		return { stdout: error.stdout };
