@@ -147,6 +147,13 @@ export interface Execution {
 	peakRssKb?: number;
 }
 
+/** A workflow as `n8n import:workflow` takes it; `id` of at most 16 characters. */
+export interface ImportedWorkflow {
+	id: string;
+	name: string;
+	nodes?: Array<Record<string, unknown>>;
+}
+
 /** One n8n user folder with its own database, in one binary data mode. */
 export class N8nInstance {
 	readonly userFolder: string;
@@ -266,19 +273,32 @@ export class N8nInstance {
 	 *   does not offer, or has issues in n8n's own parameter check (see editor-check.ts).
 	 */
 	async importWorkflow(
-		workflow: { id: string; name: string; nodes?: Array<Record<string, unknown>> },
+		workflow: ImportedWorkflow,
+		options: { editorCheck?: boolean } = {},
+	): Promise<void> {
+		await this.importWorkflows([workflow], options);
+	}
+
+	/** Imports several workflows with one n8n command (one boot); as {@link importWorkflow}. */
+	async importWorkflows(
+		workflows: ImportedWorkflow[],
 		options: { editorCheck?: boolean } = {},
 	): Promise<void> {
 		if (options.editorCheck !== false)
 			assertEditorAllows(builtTypes(), {
-				nodes: (workflow.nodes ?? []).map((node) => ({
-					name: String(node.name),
-					type: String(node.type),
-					typeVersion: Number(node.typeVersion ?? 1),
-					parameters: (node.parameters ?? {}) as CheckedNode['parameters'],
-				})),
+				nodes: workflows.flatMap((workflow) =>
+					(workflow.nodes ?? []).map((node) => ({
+						name: `${workflow.id}/${String(node.name)}`,
+						type: String(node.type),
+						typeVersion: Number(node.typeVersion ?? 1),
+						parameters: (node.parameters ?? {}) as CheckedNode['parameters'],
+					})),
+				),
 			});
-		await this.importFile('workflow', { active: false, settings: {}, pinData: {}, ...workflow });
+		await this.importFile(
+			'workflow',
+			workflows.map((workflow) => ({ active: false, settings: {}, pinData: {}, ...workflow })),
+		);
 	}
 
 	/**
