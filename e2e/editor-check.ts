@@ -157,22 +157,14 @@ function checkValue(property: INodeProperties, value: unknown, at: string, walk:
 			walk.issues.push(`${at}: holds several values, so it must be a list`);
 			return;
 		}
-		value.forEach((entry, i) =>
-			checkSingle(property, entry, `${at}[${i}]`, walk, /* fromList */ true),
-		);
+		value.forEach((entry, i) => checkSingle(property, entry, `${at}[${i}]`, walk));
 		return;
 	}
-	checkSingle(property, value, at, walk, false);
+	checkSingle(property, value, at, walk);
 }
 
-function checkSingle(
-	property: INodeProperties,
-	value: unknown,
-	at: string,
-	walk: Walk,
-	fromList: boolean,
-): void {
-	if (fromList && isExpression(value)) return;
+function checkSingle(property: INodeProperties, value: unknown, at: string, walk: Walk): void {
+	if (isExpression(value)) return;
 	const { typeOptions } = property;
 	const dynamic = Boolean(typeOptions?.loadOptionsMethod || typeOptions?.loadOptions);
 	switch (property.type) {
@@ -337,8 +329,8 @@ function checkResourceLocator(
  * parameter the description does not declare (at the top, in a `collection`, in a
  * `fixedCollection` group or as a resource locator's mode), one hidden by its `displayOptions`
  * for the values given, and a value its field does not allow (not among an `options` or
- * `multiOptions` field's values, out of a number's range, or of the wrong type). Values of an
- * options list loaded from the provider are not checked.
+ * `multiOptions` field's values, out of a number's range or finer than its precision, or of the
+ * wrong type). Values of an options list loaded from the provider are not checked.
  *
  * @returns one line per problem, `path: why`; empty when a user could set all of it.
  */
