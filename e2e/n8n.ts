@@ -19,6 +19,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+
+import {
+	assertEditorAllows,
+	loadPackageTypes,
+	type CheckedNode,
+	type PackageTypes,
+} from './editor-check';
+
 const run = promisify(execFile);
 
 /** The repository root: the nearest folder above this file whose package/ holds the package. */
@@ -52,6 +61,14 @@ export function n8nBinary(major: N8nMajor): string | undefined {
 }
 
 let packedNodesFolder: string | undefined;
+
+let packageTypes: PackageTypes | undefined;
+
+/** The built package's node and credential types, for checking what tests import. */
+function builtTypes(): PackageTypes {
+	packageTypes ??= loadPackageTypes(PACKAGE_DIR);
+	return packageTypes;
+}
 
 /**
  * Packs the built package with `npm pack` and installs the tarball into a fresh `.n8n/nodes`
@@ -128,6 +145,13 @@ export interface Execution {
 	ms: number;
 	/** Peak resident memory of the n8n process in kilobytes, from GNU time (`%M`). */
 	peakRssKb?: number;
+}
+
+/** A workflow as `n8n import:workflow` takes it; `id` of at most 16 characters. */
+export interface ImportedWorkflow {
+	id: string;
+	name: string;
+	nodes?: Array<Record<string, unknown>>;
 }
 
 /** One n8n user folder with its own database, in one binary data mode. */
@@ -222,16 +246,59 @@ export class N8nInstance {
 		}
 	}
 
-	/** Imports credentials: `[{id, name, type, data}]`, with `data` in plain text (n8n encrypts it). */
+	/**
+	 * Imports credentials: `[{id, name, type, data}]`, with `data` in plain text (n8n encrypts it).
+	 *
+	 * @throws EditorCheckError when a credential of this package holds a field or value its
+	 *   credential form does not offer (see editor-check.ts).
+	 */
 	async importCredentials(
 		credentials: Array<{ id: string; name: string; type: string; data: Record<string, unknown> }>,
 	): Promise<void> {
+		const types = builtTypes();
+		assertEditorAllows(types, {
+			credentials: credentials
+				.filter((c) => c.type in types.credentials)
+				.map((c) => ({ ...c, data: c.data as ICredentialDataDecryptedObject })),
+		});
 		await this.importFile('credentials', credentials);
 	}
 
-	/** Imports a workflow; its `id` must be at most 16 characters. */
-	async importWorkflow(workflow: { id: string; name: string }): Promise<void> {
-		await this.importFile('workflow', { active: false, settings: {}, pinData: {}, ...workflow });
+	/**
+	 * Imports a workflow; its `id` must be at most 16 characters.
+	 *
+	 * @param options.editorCheck `false` skips the check of this package's nodes against what the
+	 *   editor allows; only for tests that assert that check themselves.
+	 * @throws EditorCheckError when a node of this package holds a parameter or value the editor
+	 *   does not offer, or has issues in n8n's own parameter check (see editor-check.ts).
+	 */
+	async importWorkflow(
+		workflow: ImportedWorkflow,
+		options: { editorCheck?: boolean } = {},
+	): Promise<void> {
+		await this.importWorkflows([workflow], options);
+	}
+
+	/** Imports several workflows with one n8n command (one boot); as {@link importWorkflow}. */
+	async importWorkflows(
+		workflows: ImportedWorkflow[],
+		options: { editorCheck?: boolean } = {},
+	): Promise<void> {
+		if (options.editorCheck !== false)
+			assertEditorAllows(builtTypes(), {
+				nodes: workflows.flatMap((workflow) =>
+					(workflow.nodes ?? []).map((node) => ({
+						name: `${workflow.id}/${String(node.name)}`,
+						type: String(node.type),
+						typeVersion: Number(node.typeVersion ?? 1),
+						parameters: (node.parameters ?? {}) as CheckedNode['parameters'],
+					})),
+				),
+			});
+		await this.importFile(
+			'workflow',
+			workflows.map((workflow) => ({ active: false, settings: {}, pinData: {}, ...workflow })),
+		);
 	}
 
 	/**

@@ -117,17 +117,19 @@ export function speechNode(
 	};
 }
 
-/** An Audio Transcription node. */
+/** An Audio Transcription node; Input Binary Field is set only where the editor shows it. */
 export function transcriptionNode(
 	name: string,
 	parameters: Record<string, unknown>,
 	extra: Partial<WorkflowNode> = {},
 ): WorkflowNode {
+	const source = parameters.audioSource ?? 'binary';
+	const fromBinary = source === 'binary' || String(source).startsWith('=');
 	return {
 		name,
 		type: `${PACKAGE}.audioTranscription`,
 		parameters: {
-			binaryPropertyName: 'data',
+			...(fromBinary ? { binaryPropertyName: 'data' } : {}),
 			model: model('whisper-1'),
 			responseFormat: 'json',
 			options: {},

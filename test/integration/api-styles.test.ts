@@ -23,7 +23,6 @@ describe('Azure OpenAI style', () => {
 			baseUrl: `${server.baseUrl}/`,
 			apiKey: KEY,
 			apiVersion,
-			authHeader: 'bearer',
 		},
 	});
 
@@ -201,7 +200,8 @@ describe('authentication header', () => {
 						baseUrl: server.baseUrl,
 						apiKey: KEY,
 						authHeader,
-						authHeaderName,
+						// Header Name is shown only for a custom header.
+						...(authHeader === 'custom' ? { authHeaderName } : {}),
 					},
 				},
 				items: [{ json: {} }],

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { wordErrorRate } from '../../e2e/wer';
+import { joinAudio } from '../../package/lib/audio/join';
 import { readWavLayout } from '../../package/lib/audio/wav';
 import { startReferenceServer, type ReferenceServer } from '../../server/reference-server';
 import { FIXTURES, OpenAiTestServer } from '../support/openai-server';
@@ -94,8 +96,9 @@ describe('files over Max Upload Size, split and stitched, through real speech en
 		it('splits, stitches verbose_json and srt, and loses no words against the whole file', async () => {
 			const bytes = audio[format];
 			const binary = { bytes, fileName: `talk.${format}`, mimeType: `audio/${format}` };
-			// A limit that cuts the file into three chunks of about 15 s.
-			const maxUploadMb = Math.ceil(bytes.length / 2.6 / 1e4) / 100;
+			// A limit that cuts the file into three chunks or more, in the field's one-decimal steps.
+			const maxUploadMb = Math.floor(bytes.length / 2.6 / 1e5) / 10;
+			expect(maxUploadMb).toBeGreaterThanOrEqual(0.1);
 
 			const whole = await transcribe(binary, {}, binaryMode);
 			const split = await transcribe(binary, { maxUploadMb }, binaryMode);
@@ -217,10 +220,11 @@ describe('chunk uploads: failures, context, limits', () => {
 	afterEach(() => expect(server.contractViolations()).toEqual([]));
 	beforeEach(() => server.requests.splice(0));
 	const credentials = () => ({ audioApi: { baseUrl: server.baseUrl, apiKey: 'k' } });
-	const wav = readFileSync(path.join(FIXTURES, 'hello.wav'));
+	// hello.wav (about a second, 40 kB) ten times over: 400 kB, which the smallest Max Upload
+	// Size a user can set, 0.1 MB, cuts into four or five chunks.
+	const wav = joinAudio('wav', Array(10).fill(readFileSync(path.join(FIXTURES, 'hello.wav'))));
 	const binary = { bytes: wav, fileName: 'hello.wav', mimeType: 'audio/wav' };
-	// hello.wav holds about a second (40 kB); 0.005 MB cuts it into eight chunks.
-	const small = { maxUploadMb: 0.005, maxRetries: 0 };
+	const small = { maxUploadMb: 0.1, maxRetries: 0 };
 
 	it.each<BinaryMode>(['default', 'filesystem'])(
 		'a chunk failing after its retries fails only its item, naming the chunk and its times (%s)',
@@ -278,7 +282,25 @@ describe('chunk uploads: failures, context, limits', () => {
 	});
 
 	it('When Over Max Upload Size = Fail, and containers that cannot be split, fail clearly before sending', async () => {
-		const m4a = readFileSync(path.join(FIXTURES, 'hello.m4a'));
+		// An M4A over 0.1 MB: 30 seconds of tone, encoded by ffmpeg.
+		const folder = mkdtempSync(path.join(tmpdir(), 'long-audio-m4a-'));
+		const file = path.join(folder, 'tone.m4a');
+		execFileSync('ffmpeg', [
+			'-v',
+			'error',
+			'-f',
+			'lavfi',
+			'-i',
+			'sine=frequency=440:duration=30',
+			'-c:a',
+			'aac',
+			'-b:a',
+			'128k',
+			file,
+		]);
+		const m4a = readFileSync(file);
+		rmSync(folder, { recursive: true, force: true });
+		expect(m4a.length).toBeGreaterThan(0.1e6);
 		const result = await runWorkflow({
 			credentials: credentials(),
 			items: [
@@ -296,12 +318,12 @@ describe('chunk uploads: failures, context, limits', () => {
 			],
 		});
 		const [fail, m4aItem] = result.output('Transcribe').map((i) => i.json);
-		expect(fail.error).toMatch(/^The audio \(0\.\d MB\) is over the Max Upload Size of 0\.0 MB$/);
+		expect(fail.error).toMatch(/^The audio \(0\.\d MB\) is over the Max Upload Size of 0\.1 MB$/);
 		expect(fail.description).toMatch(
 			/^Set When Over Max Upload Size to Split Into Chunks.* — Item 0 \("hello.wav"\)$/,
 		);
 		expect(m4aItem.error).toMatch(
-			/^The audio .* is over the Max Upload Size of 0\.0 MB, and M4A files cannot be split without re-encoding$/,
+			/^The audio .* is over the Max Upload Size of 0\.1 MB, and M4A files cannot be split without re-encoding$/,
 		);
 		expect(m4aItem.description).toMatch(/^Convert the file to mp3 first .* — Item 1 \("a.m4a"\)$/);
 		expect(server.requests).toHaveLength(0);

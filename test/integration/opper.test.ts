@@ -13,19 +13,24 @@ import {
 } from '../support/engine';
 
 const model = (value: string) => ({ __rl: true, mode: 'id', value });
-const transcription = (parameters: Record<string, unknown>, continueOnFail = false) => ({
-	name: 'Transcribe',
-	type: 'audioTranscription',
-	continueOnFail,
-	parameters: {
-		audioSource: 'binary',
-		binaryPropertyName: 'data',
-		model: model('openai/whisper-1'),
-		responseFormat: 'json',
-		options: {},
-		...parameters,
-	},
-});
+/** A Transcription node; Input Binary Field is set only where the editor shows it. */
+const transcription = (parameters: Record<string, unknown>, continueOnFail = false) => {
+	const source = parameters.audioSource ?? 'binary';
+	const fromBinary = source === 'binary' || String(source).startsWith('=');
+	return {
+		name: 'Transcribe',
+		type: 'audioTranscription',
+		continueOnFail,
+		parameters: {
+			audioSource: 'binary',
+			...(fromBinary ? { binaryPropertyName: 'data' } : {}),
+			model: model('openai/whisper-1'),
+			responseFormat: 'json',
+			options: {},
+			...parameters,
+		},
+	};
+};
 
 describe.each<BinaryMode>(['default', 'filesystem'])(
 	'Opper /v3 style (seed 000), binary mode %s',

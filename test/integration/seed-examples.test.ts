@@ -127,7 +127,6 @@ describe('seed 002: the /api/client/v1 gateway', () => {
 						binaryPropertyName: 'data',
 						model: model('whisper-1'),
 						responseFormat: 'json',
-						timestampGranularities: ['segment'],
 						options: { uploadAs: 'json', language: 'en', temperature: 0 },
 					},
 				},
@@ -135,7 +134,8 @@ describe('seed 002: the /api/client/v1 gateway', () => {
 		});
 		const { audio, ...rest } = server.requests[0].json as Record<string, unknown>;
 		// The example pairs timestamp_granularities with json; OpenAI's contract allows them only
-		// with verbose_json, so the node sends them only there (see gateway.test.ts).
+		// with verbose_json, and the node offers Timestamp Granularities only there (see
+		// gateway.test.ts), so a user cannot send the example's pair.
 		expect(rest).toEqual({
 			model: 'whisper-1',
 			language: 'en',

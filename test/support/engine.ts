@@ -36,11 +36,24 @@ import type {
 	INode,
 	ITaskData,
 } from 'n8n-workflow';
-import { ICredentialsHelper, LoggerProxy, NodeConnectionTypes, Workflow } from 'n8n-workflow';
+import {
+	ICredentialsHelper,
+	LoggerProxy,
+	NodeConnectionTypes,
+	NodeHelpers,
+	Workflow,
+} from 'n8n-workflow';
+
+import {
+	assertEditorAllows,
+	loadPackageTypes,
+	PACKAGE_NAME,
+	type PackageTypes,
+} from '../../e2e/editor-check';
 
 /** The package folder: its package.json and its built dist/. */
 const PACKAGE_DIR = path.resolve(__dirname, '../../package');
-export const PACKAGE_NAME = 'n8n-nodes-audio-api';
+export { PACKAGE_NAME };
 
 /** A file to attach to a start item as a binary property. */
 export interface StartBinary {
@@ -113,33 +126,12 @@ class TestStart implements INodeType {
 	}
 }
 
-interface LoadedPackage {
-	nodes: Record<string, INodeType>;
-	credentials: Record<string, ICredentialType>;
-}
-
-/** Loads the built package from package/dist through its package.json's "n8n" section, as n8n does. */
-export function loadPackage(): LoadedPackage {
-	const pkg = JSON.parse(readFileSync(path.join(PACKAGE_DIR, 'package.json'), 'utf8')) as {
-		n8n: { nodes: string[]; credentials: string[] };
-	};
-	const nodes: Record<string, INodeType> = {};
-	for (const file of pkg.n8n.nodes) {
-		const mod = require(path.join(PACKAGE_DIR, file)) as Record<string, new () => INodeType>;
-		for (const Cls of Object.values(mod)) {
-			const node = new Cls();
-			nodes[`${PACKAGE_NAME}.${node.description.name}`] = node;
-		}
-	}
-	const credentials: Record<string, ICredentialType> = {};
-	for (const file of pkg.n8n.credentials) {
-		const mod = require(path.join(PACKAGE_DIR, file)) as Record<string, new () => ICredentialType>;
-		for (const Cls of Object.values(mod)) {
-			const credential = new Cls();
-			credentials[credential.name] = credential;
-		}
-	}
-	return { nodes, credentials };
+/**
+ * Loads the built package from package/dist through its package.json's "n8n" section, as n8n does:
+ * node types keyed `n8n-nodes-audio-api.<name>`, credential types by name.
+ */
+export function loadPackage(): PackageTypes {
+	return loadPackageTypes(PACKAGE_DIR);
 }
 
 class NodeTypes implements INodeTypes {
@@ -200,6 +192,7 @@ class CredentialsHelper extends ICredentialsHelper {
 		throw new Error('not used by these nodes');
 	}
 
+	/** The stored data with the type's defaults filled in, as n8n's own CredentialsHelper does. */
 	async getDecrypted(
 		_additionalData: unknown,
 		_nodeCredentials: unknown,
@@ -207,7 +200,14 @@ class CredentialsHelper extends ICredentialsHelper {
 	): Promise<ICredentialDataDecryptedObject> {
 		const data = this.data[type];
 		if (!data) throw new Error(`No test credential of type ${type}`);
-		return { ...data };
+		return NodeHelpers.getNodeParameters(
+			this.getCredentialsProperties(type),
+			{ ...data } as INodeParameters,
+			true,
+			false,
+			null,
+			null,
+		) as ICredentialDataDecryptedObject;
 	}
 
 	async updateCredentials() {}
@@ -365,6 +365,11 @@ export async function runWorkflow(options: {
 		};
 	}
 
+	assertEditorAllows(pkg, {
+		nodes,
+		credentials: Object.entries(options.credentials).map(([type, data]) => ({ type, data })),
+	});
+
 	const workflow = new Workflow({
 		id: 'test',
 		nodes,
@@ -442,6 +447,15 @@ async function editorContext(
 	await useBinaryMode('default');
 	const pkg = loadPackage();
 	const type = pkg.nodes[`${PACKAGE_NAME}.${nodeType}`];
+	// A dropdown loads while the node is being filled in, so required fields may still be empty.
+	assertEditorAllows(
+		pkg,
+		{
+			nodes: [{ name: nodeType, type: `${PACKAGE_NAME}.${nodeType}`, parameters }],
+			credentials: Object.entries(credentials).map(([type, data]) => ({ type, data })),
+		},
+		{ issues: false },
+	);
 	const { node, workflow } = singleNodeWorkflow(
 		`${PACKAGE_NAME}.${nodeType}`,
 		pkg.nodes,
@@ -507,6 +521,13 @@ export async function testCredential(
 ): Promise<INodeCredentialTestResult> {
 	await useBinaryMode('default');
 	const pkg = loadPackage();
+	assertEditorAllows(pkg, { credentials: [{ type, data }] });
+	// n8n's credential tester fills in the type's defaults before it runs the test.
+	const withDefaults = await new CredentialsHelper(pkg.credentials, { [type]: data }).getDecrypted(
+		undefined,
+		undefined,
+		type,
+	);
 	for (const node of Object.values(pkg.nodes)) {
 		const testedBy = node.description.credentials?.find((c) => c.name === type)?.testedBy;
 		if (typeof testedBy !== 'string') continue;
@@ -515,7 +536,7 @@ export async function testCredential(
 		const context = new CredentialTestContext(
 			createAdditionalData(new CredentialsHelper(pkg.credentials, { [type]: data })),
 		);
-		return await test.call(context, { id: '1', name: 'test', type, data });
+		return await test.call(context, { id: '1', name: 'test', type, data: withDefaults });
 	}
 	throw new Error(`No node of the package tests the credential ${type}`);
 }
