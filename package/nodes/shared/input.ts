@@ -290,6 +290,41 @@ export async function urlAudio(
 	};
 }
 
+/**
+ * Reads an input of unknown size (a download without a length) up to `limit` bytes. When it ends
+ * there, its size is known and its bytes are kept for the upload; otherwise the bytes read so far
+ * come first in its next read, which goes on with the same stream.
+ */
+export async function measure(input: AudioInput, limit: number): Promise<AudioInput> {
+	const iterator = (await input.open())[Symbol.asyncIterator]();
+	const held: Uint8Array[] = [];
+	let length = 0;
+	for (let next = await iterator.next(); ; next = await iterator.next()) {
+		if (next.done) {
+			const bytes = Buffer.concat(held);
+			return { ...input, size: bytes.length, open: async () => inMemory(bytes) };
+		}
+		held.push(next.value);
+		length += next.value.length;
+		if (length > limit) break;
+	}
+	let handedOver = false;
+	async function* rest(): AsyncGenerator<Uint8Array> {
+		yield* held;
+		for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+			yield next.value;
+		}
+	}
+	return {
+		...input,
+		open: async () => {
+			if (handedOver) return await input.open();
+			handedOver = true;
+			return rest();
+		},
+	};
+}
+
 /** Reads an input whole, for bodies that carry a small file inline (known speakers' samples). */
 export async function readWhole(input: AudioInput): Promise<Buffer> {
 	const chunks: Buffer[] = [];

@@ -6,7 +6,7 @@ import { joinAudio, JOINABLE_FORMATS, JoinError } from '../../lib/audio/join';
 import { mapConcurrent } from '../../lib/concurrency';
 import { jsonBody } from '../../lib/http/body';
 import { SPEECH_INPUT_MAX_CHARS } from '../../lib/providers/openai';
-import type { SpeechReply, SpeechRequest } from '../../lib/providers/types';
+import type { Provider, SpeechReply, SpeechRequest } from '../../lib/providers/types';
 import { splitText } from '../../lib/text/split-text';
 import type { ItemRun } from './items';
 import { audioApiRequest, endpoint, requestIdOf, type RetryOptions } from './transport';
@@ -76,30 +76,54 @@ export async function speak(
 	}
 	const bodies = texts.map((input) => provider.speechBody({ ...speech, input }));
 
-	const parts = await mapConcurrent(
-		bodies,
-		request.partConcurrency,
-		async (body): Promise<SpokenPart> =>
-			await audioApiRequest(
-				ctx,
-				{ method: 'POST', operation: 'speech', model: speech.model, body: jsonBody(body) },
-				async (reply) => {
-					// Events and JSON are read as (redacted) text; an error page is never stored as audio.
-					const read = provider.speechReplyIsAudio(reply.contentType)
-						? { audio: await reply.buffer(), details: {} }
-						: provider.readSpeech(reply.contentType, Buffer.from(await reply.text(), 'utf8'));
-					const requestId = requestIdOf(reply, read.details);
-					return { ...read, ...(requestId ? { requestId } : {}) };
-				},
-				request.retry,
-				item.index,
-			),
+	const parts = await mapConcurrent(bodies, request.partConcurrency, async (body) =>
+		speakPart(ctx, item, provider, speech.model, body, request.retry),
 	);
 
 	const audio = joinAudio(
 		speech.response_format,
 		parts.map((part) => part.audio),
 	);
+	return await speechItem(ctx, request, texts, parts, audio);
+}
+
+/**
+ * Speaks one part: its audio read whole, whatever the reply is (audio, events, or the style's
+ * JSON); events and JSON are read as text with the key redacted, and an error page is never
+ * stored as audio.
+ */
+async function speakPart(
+	ctx: IExecuteFunctions,
+	item: ItemRun,
+	provider: Provider,
+	model: string,
+	body: Record<string, unknown>,
+	retry: RetryOptions,
+): Promise<SpokenPart> {
+	return await audioApiRequest(
+		ctx,
+		{ method: 'POST', operation: 'speech', model, body: jsonBody(body) },
+		async (reply) => {
+			const read = provider.speechReplyIsAudio(reply.contentType)
+				? { audio: await reply.buffer(), details: {} }
+				: provider.readSpeech(reply.contentType, Buffer.from(await reply.text(), 'utf8'));
+			const requestId = requestIdOf(reply, read.details);
+			return { ...read, ...(requestId ? { requestId } : {}) };
+		},
+		retry,
+		item.index,
+	);
+}
+
+/** The output item: the audio as a binary, and what was asked and answered as JSON. */
+async function speechItem(
+	ctx: IExecuteFunctions,
+	request: SpeakRequest,
+	texts: string[],
+	parts: SpokenPart[],
+	audio: Buffer,
+): Promise<INodeExecutionData> {
+	const { speech } = request;
 	const { extension, mimeType: formatMimeType } = speechFormatInfo(speech.response_format);
 	const mimeType = parts[0].mimeType ?? formatMimeType;
 	const fileName = `${request.fileName.replace(/\.[A-Za-z0-9]+$/, '') || 'speech'}.${extension}`;

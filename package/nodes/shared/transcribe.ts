@@ -27,7 +27,7 @@ import {
 } from '../../lib/transcript/transcript';
 import { requiredValue } from './descriptions';
 import { fromAudioApiError } from './errors';
-import { binaryAudio, urlAudio, type AudioInput } from './input';
+import { binaryAudio, measure, urlAudio, type AudioInput } from './input';
 import type { ItemRun } from './items';
 import { audioApiRequest, endpoint, requestIdOf, type RetryOptions } from './transport';
 
@@ -182,6 +182,23 @@ function chunkError(
 	return named;
 }
 
+/** A chunk as the file to upload: its bytes while held, else read again from the input. */
+function chunkAudio(input: AudioInput, chunk: AudioChunk, base: string): TranscriptionAudio {
+	return {
+		kind: 'file',
+		fileName: `${base}-${String(chunk.index + 1).padStart(3, '0')}.${input.container!.extension}`,
+		contentType: input.contentType,
+		source: {
+			length: chunk.bytes,
+			read: async function* () {
+				yield* readChunk(chunk, async () => await input.open());
+				// Sent: a retry reads the bytes again from the input.
+				releaseChunk(chunk);
+			},
+		},
+	};
+}
+
 /** Whether a format carries times that overlapping chunks can be joined by. */
 const timed = (format: TranscriptionRequest['response_format']) =>
 	format !== 'json' && format !== 'text';
@@ -204,7 +221,7 @@ async function transcribeInChunks(
 	options: TranscribeOptions,
 	limit: number,
 ): Promise<{ transcript: Transcript; chunks: IDataObject[] }> {
-	const container = input.container!;
+	const container = input.container!.container;
 	const base = input.fileName.replace(/\.[A-Za-z0-9]+$/, '') || 'audio';
 	const userPrompt = (request.prompt ?? '').trim();
 	const chunks: AudioChunk[] = [];
@@ -212,7 +229,7 @@ async function transcribeInChunks(
 	let textSoFar = '';
 	const transcripts = await pipeConcurrent<AudioChunk, Transcript>(
 		async (emit, signal) => {
-			const split = await splitAudio(await input.open(), container.container, {
+			const split = await splitAudio(await input.open(), container, {
 				maxChunkBytes: limit,
 				overlapSeconds: timed(request.response_format) ? options.overlapSeconds : 0,
 				signal,
@@ -228,19 +245,7 @@ async function transcribeInChunks(
 			const prompt = options.keepContext
 				? [userPrompt, promptTail(textSoFar)].filter(Boolean).join(' ')
 				: userPrompt;
-			const audio: TranscriptionAudio = {
-				kind: 'file',
-				fileName: `${base}-${String(chunk.index + 1).padStart(3, '0')}.${container.extension}`,
-				contentType: input.contentType,
-				source: {
-					length: chunk.bytes,
-					read: async function* () {
-						yield* readChunk(chunk, async () => await input.open());
-						// Sent: a retry reads the bytes again from the input.
-						releaseChunk(chunk);
-					},
-				},
-			};
+			const audio = chunkAudio(input, chunk, base);
 			const transcript = await transcribeOnce(
 				ctx,
 				item,
@@ -256,6 +261,15 @@ async function transcribeInChunks(
 			return transcript;
 		},
 	);
+	return stitched(request, chunks, transcripts);
+}
+
+/** The chunks' transcripts as one, and the chunks as the item lists them. */
+function stitched(
+	request: TranscriptionRequest,
+	chunks: AudioChunk[],
+	transcripts: Transcript[],
+): { transcript: Transcript; chunks: IDataObject[] } {
 	const transcript = stitchTranscripts(
 		request.response_format,
 		transcripts.map((t, i) => ({
@@ -278,18 +292,6 @@ async function transcribeInChunks(
 				: {}),
 		})),
 	};
-}
-
-/** Reads an input of unknown size that cannot be split, whole, if it fits under the limit. */
-async function readUpTo(input: AudioInput, limit: number): Promise<Buffer | undefined> {
-	const chunks: Buffer[] = [];
-	let length = 0;
-	for await (const chunk of await input.open()) {
-		chunks.push(Buffer.from(chunk));
-		length += chunk.length;
-		if (length > limit) return undefined;
-	}
-	return Buffer.concat(chunks);
 }
 
 /**
@@ -354,10 +356,49 @@ async function transcriptItem(
 }
 
 /**
+ * Refuses audio over the limit that will not be split: When Over Max Upload Size is Fail, or the
+ * container cannot be cut.
+ *
+ * @throws NodeOperationError naming the size, the limit and the fix.
+ */
+function refuseOversize(
+	ctx: IExecuteFunctions,
+	item: ItemRun,
+	input: AudioInput,
+	options: TranscribeOptions,
+	limit: number,
+): void {
+	const container = input.container;
+	const splittable = container !== undefined && SPLITTABLE_CONTAINERS.has(container.container);
+	if (options.oversize === 'split' && splittable) return;
+	const size = input.size === undefined ? 'size unknown' : megabytes(input.size);
+	const over = `The audio (${size}) is over the Max Upload Size of ${megabytes(limit)}`;
+	if (options.oversize === 'fail') {
+		throw new NodeOperationError(ctx.getNode(), over, {
+			itemIndex: item.index,
+			description:
+				'Set When Over Max Upload Size to Split Into Chunks, raise Max Upload Size if the provider takes larger files, or compress the audio (for example mp3 at 64 kbps).',
+		});
+	}
+	const why = container ? notSplittable(container.container) : undefined;
+	throw new NodeOperationError(
+		ctx.getNode(),
+		`${over}, and ${why ? why.message : 'files of an unknown format cannot be split'}`,
+		{
+			itemIndex: item.index,
+			description:
+				why?.hint ??
+				'Convert it to mp3 or wav first (for example with ffmpeg), or raise Max Upload Size if the provider takes larger files.',
+		},
+	);
+}
+
+/**
  * Sends audio to `POST /audio/transcriptions` or `/audio/translations` in the credential's API
  * style and turns the reply into an output item (see `transcriptItem`). Audio over Max Upload
  * Size is split into chunks while it is read and the transcripts stitched; the item then also
- * has `chunks`: `[{index, start, end, bytes, request_id?}]`, times in seconds.
+ * has `chunks`: `[{index, start, end, bytes, request_id?}]`, times in seconds. A download of
+ * unknown size is read up to the limit first: within it, it goes up whole.
  *
  * @throws NodeApiError when the provider refuses; NodeOperationError when the audio cannot be
  *   read, sent or split, a chunk fails, or the reply is not the transcript asked for.
@@ -376,70 +417,24 @@ export async function transcribe(
 		const transcript = await transcribeOnce(ctx, item, provider, request, audio, options);
 		return await transcriptItem(ctx, item, transcript, request, 'audio', options);
 	}
-
-	const input =
+	const opened =
 		source.kind === 'binary'
 			? await binaryAudio(ctx, item, source.property)
 			: await urlAudio(ctx, item, source.url, { timeoutMs: options.timeoutMs });
 	try {
 		const limit = Math.min(options.maxUploadBytes, provider.maxAudioBytes ?? Infinity);
-		const file = (length: number, bytes?: Buffer): TranscriptionAudio => ({
-			kind: 'file',
-			fileName: input.fileName,
-			contentType: input.contentType,
-			source: bytes
-				? {
-						length,
-						read: async function* () {
-							yield bytes;
-						},
-					}
-				: inputSource(input, length),
-		});
+		const input = opened.size === undefined ? await measure(opened, limit) : opened;
 		if (input.size !== undefined && input.size <= limit) {
-			const transcript = await transcribeOnce(
-				ctx,
-				item,
-				provider,
-				request,
-				file(input.size),
-				options,
-			);
+			const audio: TranscriptionAudio = {
+				kind: 'file',
+				fileName: input.fileName,
+				contentType: input.contentType,
+				source: inputSource(input, input.size),
+			};
+			const transcript = await transcribeOnce(ctx, item, provider, request, audio, options);
 			return await transcriptItem(ctx, item, transcript, request, input.fileName, options);
 		}
-		const where = `The audio (${input.size === undefined ? 'size unknown' : megabytes(input.size)})`;
-		const container = input.container;
-		const splittable = container !== undefined && SPLITTABLE_CONTAINERS.has(container.container);
-		if (options.oversize === 'fail' || !splittable) {
-			// A download of unknown size may still fit: read it, up to the limit.
-			const whole = input.size === undefined ? await readUpTo(input, limit) : undefined;
-			if (whole) {
-				const transcript = await transcribeOnce(
-					ctx,
-					item,
-					provider,
-					request,
-					file(whole.length, whole),
-					options,
-				);
-				return await transcriptItem(ctx, item, transcript, request, input.fileName, options);
-			}
-			const why = container ? notSplittable(container.container) : undefined;
-			throw new NodeOperationError(
-				ctx.getNode(),
-				options.oversize === 'fail'
-					? `${where} is over the Max Upload Size of ${megabytes(limit)}`
-					: `${where} is over the Max Upload Size of ${megabytes(limit)}, and ${why ? why.message : 'files of an unknown format cannot be split'}`,
-				{
-					itemIndex: item.index,
-					description:
-						options.oversize === 'fail'
-							? 'Set When Over Max Upload Size to Split Into Chunks, raise Max Upload Size if the provider takes larger files, or compress the audio (for example mp3 at 64 kbps).'
-							: (why?.hint ??
-								'Convert it to mp3 or wav first (for example with ffmpeg), or raise Max Upload Size if the provider takes larger files.'),
-				},
-			);
-		}
+		refuseOversize(ctx, item, input, options, limit);
 		const { transcript, chunks } = await transcribeInChunks(
 			ctx,
 			item,
@@ -453,6 +448,6 @@ export async function transcribe(
 			chunks,
 		});
 	} finally {
-		input.close();
+		opened.close();
 	}
 }

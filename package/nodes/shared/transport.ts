@@ -3,7 +3,12 @@ import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import { AudioApiError, CutOffError } from '../../lib/errors';
 import { asBlob, type StreamedBody } from '../../lib/http/body';
-import { isQuotaError, parseProviderError, redactSecrets } from '../../lib/http/provider-error';
+import {
+	isQuotaError,
+	parseProviderError,
+	redactSecrets,
+	type ProviderError,
+} from '../../lib/http/provider-error';
 import {
 	parseRetryAfter,
 	RETRYABLE_ERROR_CODES,
@@ -241,17 +246,8 @@ export async function audioApiRequest<T>(
 	options: RetryOptions = DEFAULT_RETRY_OPTIONS,
 	itemIndex?: number,
 ): Promise<T> {
-	const { provider, baseUrl, apiVersion, secrets } = await endpoint(ctx);
-	if (!/^https?:\/\/[^/]/i.test(baseUrl)) throw baseUrlError(ctx, baseUrl, itemIndex);
-	let route;
-	try {
-		route = provider.route(request.operation, request.model, apiVersion);
-	} catch (error) {
-		if (error instanceof AudioApiError) throw fromAudioApiError(ctx, error, itemIndex);
-		throw new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
-	}
-	let url = `${baseUrl}${route.path}`;
-	let qs = route.qs;
+	const { secrets } = await endpoint(ctx);
+	let { url, qs } = await target(ctx, request, itemIndex);
 	let redirects = 0;
 
 	for (let attempt = 0; ; attempt++) {
@@ -261,77 +257,36 @@ export async function audioApiRequest<T>(
 			if (delay !== undefined) await sleep(delay);
 			return delay !== undefined;
 		};
-		const httpOptions: IHttpRequestOptions = {
-			method: request.method,
-			url,
-			...(qs ? { qs } : {}),
-			json: false,
-			encoding: 'stream',
-			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
-			// The key must not follow a redirect to another host; same-origin ones are followed below.
-			disableFollowRedirect: true,
-			timeout: options.timeoutMs,
-			headers: { Accept: 'application/json, text/plain, audio/*, */*' },
-			...(request.body ? { body: asBlob(request.body) } : {}),
-		};
-
-		let response: { statusCode: number; headers: Record<string, unknown>; body: unknown };
-		try {
-			response = await ctx.helpers.httpRequestWithAuthentication.call(
-				ctx,
-				CREDENTIAL_TYPE,
-				httpOptions,
-			);
-		} catch (error) {
-			const code = socketCode(error);
+		const sent = await send(ctx, httpOptions(request, url, qs, options));
+		if ('code' in sent) {
+			const { code } = sent;
 			if (canRetry && code && RETRYABLE_ERROR_CODES.has(code) && (await wait())) continue;
 			throw connectionError(ctx, url, { code }, attempt + 1, options.timeoutMs, itemIndex);
 		}
-
-		const headers = Object.fromEntries(
-			Object.entries(response.headers ?? {}).map(([k, v]) => [k.toLowerCase(), headerValue(v)]),
-		);
-		const body = response.body as BodyStream;
-		const status = response.statusCode;
+		const { status, headers, body } = sent;
 
 		if (status >= 300 && status < 400 && headers.location) {
 			body.destroy?.();
-			const target = new URL(headers.location, url);
-			if (target.origin !== new URL(url).origin || redirects >= MAX_REDIRECTS) {
-				throw redirectError(ctx, status, target.href, itemIndex);
+			const next = new URL(headers.location, url);
+			if (next.origin !== new URL(url).origin || redirects >= MAX_REDIRECTS) {
+				throw redirectError(ctx, status, next.href, itemIndex);
 			}
 			redirects++;
-			url = target.href;
+			url = next.href;
 			qs = undefined;
 			attempt--;
 			continue;
 		}
 
 		if (status < 200 || status >= 300) {
-			const text = await readAll(body, MAX_ERROR_BODY).then(
-				(bytes) => redactSecrets(bytes.toString('utf8'), secrets),
-				() => '',
-			);
-			body.destroy?.();
-			const error = parseProviderError(status, headers, text);
+			const error = await errorOf(status, headers, body, secrets);
 			const retryable = RETRYABLE_STATUSES.has(status) && !isQuotaError(error);
 			if (canRetry && retryable && (await wait(parseRetryAfter(headers)))) continue;
 			throw providerApiError(ctx, error, attempt + 1, itemIndex);
 		}
 
 		const failure: AttemptFailure = {};
-		const stream = counted(body, headers, failure);
-		const reply: ApiReply = {
-			status,
-			headers,
-			contentType: headers['content-type'] ?? '',
-			...(headers['x-request-id'] ? { requestId: headers['x-request-id'] } : {}),
-			body: stream,
-			buffer: async () => await readAll(stream),
-			text: async () => redactSecrets((await readAll(stream)).toString('utf8'), secrets),
-		};
-		const outcome = await read(reply).then(
+		const outcome = await read(replyOf(status, headers, body, secrets, failure)).then(
 			(value) => ({ value }),
 			(error: unknown) => ({ error }),
 		);
@@ -342,4 +297,109 @@ export async function audioApiRequest<T>(
 		if (canRetry && (await wait())) continue;
 		throw connectionError(ctx, url, failure, attempt + 1, options.timeoutMs, itemIndex);
 	}
+}
+
+/**
+ * Where a request goes: the credential's Base URL and the style's route.
+ *
+ * @throws NodeOperationError for a Base URL that is not http(s), or an operation the style lacks.
+ */
+async function target(
+	ctx: Context,
+	request: ApiRequest,
+	itemIndex?: number,
+): Promise<{ url: string; qs?: Record<string, string> }> {
+	const { provider, baseUrl, apiVersion } = await endpoint(ctx);
+	if (!/^https?:\/\/[^/]/i.test(baseUrl)) throw baseUrlError(ctx, baseUrl, itemIndex);
+	try {
+		const route = provider.route(request.operation, request.model, apiVersion);
+		return { url: `${baseUrl}${route.path}`, ...(route.qs ? { qs: route.qs } : {}) };
+	} catch (error) {
+		if (error instanceof AudioApiError) throw fromAudioApiError(ctx, error, itemIndex);
+		throw new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
+	}
+}
+
+/** n8n's request options for one attempt: the reply as a stream, no redirect followed. */
+function httpOptions(
+	request: ApiRequest,
+	url: string,
+	qs: Record<string, string> | undefined,
+	options: RetryOptions,
+): IHttpRequestOptions {
+	return {
+		method: request.method,
+		url,
+		...(qs ? { qs } : {}),
+		json: false,
+		encoding: 'stream',
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		// The key must not follow a redirect to another host; same-origin ones are followed by hand.
+		disableFollowRedirect: true,
+		timeout: options.timeoutMs,
+		headers: { Accept: 'application/json, text/plain, audio/*, */*' },
+		...(request.body ? { body: asBlob(request.body) } : {}),
+	};
+}
+
+/** Sends one attempt: the reply's status, headers (lower case) and body, or the socket error code. */
+async function send(
+	ctx: Context,
+	options: IHttpRequestOptions,
+): Promise<
+	| { status: number; headers: Record<string, string | undefined>; body: BodyStream }
+	| { code: string | undefined }
+> {
+	try {
+		const response = (await ctx.helpers.httpRequestWithAuthentication.call(
+			ctx,
+			CREDENTIAL_TYPE,
+			options,
+		)) as { statusCode: number; headers?: Record<string, unknown>; body: unknown };
+		return {
+			status: response.statusCode,
+			headers: Object.fromEntries(
+				Object.entries(response.headers ?? {}).map(([k, v]) => [k.toLowerCase(), headerValue(v)]),
+			),
+			body: response.body as BodyStream,
+		};
+	} catch (error) {
+		return { code: socketCode(error) };
+	}
+}
+
+/** A non-2xx reply read into what the provider said, its text free of the secrets. */
+async function errorOf(
+	status: number,
+	headers: Record<string, string | undefined>,
+	body: BodyStream,
+	secrets: string[],
+): Promise<ProviderError> {
+	const text = await readAll(body, MAX_ERROR_BODY).then(
+		(bytes) => redactSecrets(bytes.toString('utf8'), secrets),
+		() => '',
+	);
+	body.destroy?.();
+	return parseProviderError(status, headers, text);
+}
+
+/** A 2xx reply for the reader, its body counted into `failure` as it arrives. */
+function replyOf(
+	status: number,
+	headers: Record<string, string | undefined>,
+	body: BodyStream,
+	secrets: string[],
+	failure: AttemptFailure,
+): ApiReply {
+	const stream = counted(body, headers, failure);
+	return {
+		status,
+		headers,
+		contentType: headers['content-type'] ?? '',
+		...(headers['x-request-id'] ? { requestId: headers['x-request-id'] } : {}),
+		body: stream,
+		buffer: async () => await readAll(stream),
+		text: async () => redactSecrets((await readAll(stream)).toString('utf8'), secrets),
+	};
 }
