@@ -5,7 +5,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { requestOptions, retryOptions } from '../shared/descriptions';
+import { optionsCollection, requestOptions, retryOptions } from '../shared/descriptions';
 import type { ItemRun } from '../shared/items';
 import { listModels } from '../shared/models';
 
@@ -18,14 +18,7 @@ export const properties: INodeProperties[] = [
 		description:
 			'Whether to keep only models that look like text-to-speech, speech-to-text or audio chat models, judged by their IDs',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [...requestOptions],
-	},
+	optionsCollection([...requestOptions]),
 ];
 
 /**

@@ -15,10 +15,11 @@ import {
 	itemConcurrencyOption,
 	jsonOption,
 	modelProperty,
+	opperOptionsCollection,
+	optionsCollection,
 	requestOptions,
 	requiredValue,
 	retryOptions,
-	sortedOptions,
 } from '../shared/descriptions';
 import type { ItemRun } from '../shared/items';
 import { listModels, LOOKUP_RETRY_OPTIONS } from '../shared/models';
@@ -97,105 +98,90 @@ export const properties: INodeProperties[] = [
 		required: true,
 		hint: 'The name of the output binary field to put the audio file in',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: sortedOptions([
-			{
-				displayName: 'Extra Body Parameters (JSON)',
-				name: 'extraBody',
-				type: 'json',
-				default: '{}',
-				description:
-					'More fields for the request body, for providers with their own parameters. They cannot replace model, input, voice or response_format.',
-			},
-			{
-				displayName: 'File Name',
-				name: 'fileName',
-				type: 'string',
-				default: 'speech',
-				description:
-					'Name of the output file, without extension; the extension follows the response format',
-			},
-			{
-				displayName: 'Instructions',
-				name: 'instructions',
-				type: 'string',
-				typeOptions: { rows: 2 },
-				default: '',
-				placeholder: 'e.g. Speak in a cheerful and positive tone.',
-				description: 'How to speak: tone, accent, pace. Not supported by tts-1 and tts-1-hd.',
-			},
-			itemConcurrencyOption(),
-			{
-				displayName: 'Max Parts',
-				name: 'maxParts',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 50,
-				description:
-					'The most requests one text may become when it is split (a part is at most 4,096 characters); a longer text fails instead of being sent',
-			},
-			{
-				displayName: 'Part Concurrency',
-				name: 'partConcurrency',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 16 },
-				default: 4,
-				description: 'How many parts of a long text to speak at once',
-			},
-			...requestOptions,
-			{
-				displayName: 'Speed',
-				name: 'speed',
-				type: 'number',
-				typeOptions: { minValue: 0.25, maxValue: 4, numberPrecision: 2 },
-				default: 1,
-				description: 'How fast to speak, from 0.25 to 4',
-			},
-			{
-				displayName: 'Split Long Text',
-				name: 'splitLongText',
-				type: 'boolean',
-				default: true,
-				description:
-					'Whether to speak text over 4,096 characters in parts, split at paragraphs, then sentences, then words, and join the audio into one file. Works for MP3, WAV, AAC and PCM.',
-			},
-			{
-				displayName: 'Stream Format',
-				name: 'streamFormat',
-				type: 'options',
-				default: 'audio',
-				description:
-					'How the provider sends the audio back. SSE sends it as server-sent events that are put together into one file (gpt-4o-mini-tts; not tts-1).',
-				options: [
-					{ name: 'Audio', value: 'audio', description: 'The audio file itself' },
-					{ name: 'SSE', value: 'sse', description: 'Speech.audio.delta events with base64 audio' },
-				],
-			},
-		]),
-	},
-	{
-		displayName: 'Opper Options',
-		name: 'opperOptions',
-		type: 'collection',
-		placeholder: 'Add Opper Option',
-		default: {},
-		description: 'Settings only the Opper API style uses; other providers ignore them',
-		options: [
-			{
-				displayName: 'Store',
-				name: 'store',
-				type: 'boolean',
-				default: true,
-				description:
-					'Whether Opper keeps the audio and returns a file_id and URL, for example to transcribe it later by file_id',
-			},
-		],
-	},
+	optionsCollection([
+		{
+			displayName: 'Extra Body Parameters (JSON)',
+			name: 'extraBody',
+			type: 'json',
+			default: '{}',
+			description:
+				'More fields for the request body, for providers with their own parameters. They cannot replace model, input, voice or response_format.',
+		},
+		{
+			displayName: 'File Name',
+			name: 'fileName',
+			type: 'string',
+			default: 'speech',
+			description:
+				'Name of the output file, without extension; the extension follows the response format',
+		},
+		{
+			displayName: 'Instructions',
+			name: 'instructions',
+			type: 'string',
+			typeOptions: { rows: 2 },
+			default: '',
+			placeholder: 'e.g. Speak in a cheerful and positive tone.',
+			description: 'How to speak: tone, accent, pace. Not supported by tts-1 and tts-1-hd.',
+		},
+		itemConcurrencyOption(),
+		{
+			displayName: 'Max Parts',
+			name: 'maxParts',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 50,
+			description:
+				'The most requests one text may become when it is split (a part is at most 4,096 characters); a longer text fails instead of being sent',
+		},
+		{
+			displayName: 'Part Concurrency',
+			name: 'partConcurrency',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 16 },
+			default: 4,
+			description: 'How many parts of a long text to speak at once',
+		},
+		...requestOptions,
+		{
+			displayName: 'Speed',
+			name: 'speed',
+			type: 'number',
+			typeOptions: { minValue: 0.25, maxValue: 4, numberPrecision: 2 },
+			default: 1,
+			description: 'How fast to speak, from 0.25 to 4',
+		},
+		{
+			displayName: 'Split Long Text',
+			name: 'splitLongText',
+			type: 'boolean',
+			default: true,
+			description:
+				'Whether to speak text over 4,096 characters in parts, split at paragraphs, then sentences, then words, and join the audio into one file. Works for MP3, WAV, AAC and PCM.',
+		},
+		{
+			displayName: 'Stream Format',
+			name: 'streamFormat',
+			type: 'options',
+			default: 'audio',
+			description:
+				'How the provider sends the audio back. SSE sends it as server-sent events that are put together into one file (gpt-4o-mini-tts; not tts-1).',
+			options: [
+				{ name: 'Audio', value: 'audio', description: 'The audio file itself' },
+				{ name: 'SSE', value: 'sse', description: 'Speech.audio.delta events with base64 audio' },
+			],
+		},
+	]),
+	opperOptionsCollection([
+		{
+			displayName: 'Store',
+			name: 'store',
+			type: 'boolean',
+			default: true,
+			description:
+				'Whether Opper keeps the audio and returns a file_id and URL, for example to transcribe it later by file_id',
+		},
+	]),
 ];
 
 const titleCase = (voice: string) => voice.charAt(0).toUpperCase() + voice.slice(1);

@@ -10,15 +10,13 @@ import type { TranscriptFormat } from '../../lib/transcript/transcript';
 import {
 	audioSourceProperties,
 	getModel,
-	itemConcurrencyOption,
 	jsonOption,
-	longAudioOptions,
 	modelProperty,
-	requestOptions,
+	opperOptionsCollection,
+	optionsCollection,
 	retryOptions,
-	sortedOptions,
-	subtitleFileOptions,
-	uploadAsOption,
+	transcriptFormatProperty,
+	transcriptionOptions,
 } from '../shared/descriptions';
 import { binaryAudio, readWhole } from '../shared/input';
 import type { ItemRun } from '../shared/items';
@@ -31,35 +29,7 @@ export const properties: INodeProperties[] = [
 		'whisper-1',
 		'OpenAI: whisper-1 (all formats), gpt-4o-transcribe and gpt-4o-mini-transcribe (json and text), gpt-4o-transcribe-diarize (speaker labels). Groq: whisper-large-v3.',
 	),
-	{
-		displayName: 'Response Format',
-		name: 'responseFormat',
-		type: 'options',
-		default: 'json',
-		description:
-			'What the provider returns. SRT and VTT are subtitles; Verbose JSON adds segments and word timings.',
-		options: [
-			{
-				name: 'Diarized JSON',
-				value: 'diarized_json',
-				description: 'Segments labelled by speaker (gpt-4o-transcribe-diarize)',
-			},
-			{
-				name: 'JSON',
-				value: 'json',
-				description: 'The text, plus logprobs and usage when the model gives them',
-			},
-			{ name: 'SRT', value: 'srt', description: 'SubRip subtitles (whisper-1)' },
-			{ name: 'Text', value: 'text', description: 'Plain text' },
-			{
-				name: 'Verbose JSON',
-				value: 'verbose_json',
-				description:
-					'Language, duration, segments and, if asked, words with timestamps (whisper-1)',
-			},
-			{ name: 'VTT', value: 'vtt', description: 'WebVTT subtitles (whisper-1)' },
-		],
-	},
+	transcriptFormatProperty(true),
 	{
 		displayName: 'Timestamp Granularities',
 		name: 'timestampGranularities',
@@ -72,131 +42,103 @@ export const properties: INodeProperties[] = [
 		],
 		displayOptions: { show: { responseFormat: ['verbose_json'] } },
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: sortedOptions([
-			{
-				displayName: 'Chunking Strategy',
-				name: 'chunkingStrategy',
-				type: 'options',
-				default: 'auto',
-				description:
-					'Let the provider cut long audio at pauses (voice activity detection). Required by gpt-4o-transcribe-diarize for audio over 30 seconds.',
-				options: [{ name: 'Auto', value: 'auto' }],
-			},
-			{
-				displayName: 'Include Logprobs',
-				name: 'includeLogprobs',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to return the log probability of each token (JSON format, gpt-4o-transcribe models only)',
-			},
-			itemConcurrencyOption(4),
-			{
-				displayName: 'Known Speakers',
-				name: 'knownSpeakers',
-				type: 'fixedCollection',
-				typeOptions: { multipleValues: true, maxValue: 4 },
-				default: {},
-				placeholder: 'Add Speaker',
-				description:
-					'Up to 4 speakers to label by name in Diarized JSON (gpt-4o-transcribe-diarize)',
-				options: [
-					{
-						displayName: 'Speaker',
-						name: 'speaker',
-						values: [
-							{
-								displayName: 'Name',
-								name: 'name',
-								type: 'string',
-								default: '',
-								placeholder: 'agent',
-								description: 'The label to give this speaker',
-							},
-							{
-								displayName: 'Reference Audio',
-								name: 'reference',
-								type: 'string',
-								default: '',
-								placeholder: 'agentSample',
-								description:
-									'A 2 to 10 second sample of the speaker: the name of a binary field of the same item, or a data: URL',
-							},
-						],
-					},
-				],
-			},
-			{
-				displayName: 'Language',
-				name: 'language',
-				type: 'string',
-				default: '',
-				placeholder: 'en',
-				description:
-					'The language of the audio as an ISO-639-1 code. Setting it improves accuracy and speed.',
-			},
-			...longAudioOptions,
-			...requestOptions,
-			{
-				displayName: 'Prompt',
-				name: 'prompt',
-				type: 'string',
-				typeOptions: { rows: 2 },
-				default: '',
-				description:
-					"Text to guide the style or spelling, or to continue a previous part of the audio; in the audio's language",
-			},
-			{
-				displayName: 'Stream',
-				name: 'stream',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to ask for the transcript as server-sent events, put together into the final text (gpt-4o-transcribe models; whisper-1 ignores it)',
-			},
-			...subtitleFileOptions,
-			{
-				displayName: 'Temperature',
-				name: 'temperature',
-				type: 'number',
-				typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
-				default: 0,
-				description: 'Sampling temperature from 0 to 1. 0 lets the model pick its own.',
-			},
-			uploadAsOption,
-		]),
-	},
-	{
-		displayName: 'Opper Options',
-		name: 'opperOptions',
-		type: 'collection',
-		placeholder: 'Add Opper Option',
-		default: {},
-		description: 'Settings only the Opper API style uses; other providers ignore them',
-		options: [
-			{
-				displayName: 'Diarize',
-				name: 'diarize',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether Opper labels speakers on segments (rejected by models that cannot). With OpenAI, pick gpt-4o-transcribe-diarize and Diarized JSON instead.',
-			},
-			{
-				displayName: 'Parameters (JSON)',
-				name: 'parameters',
-				type: 'json',
-				default: '{}',
-				description: "Opper's per-provider passthrough: model-specific fields as a JSON object",
-			},
-		],
-	},
+	optionsCollection([
+		...transcriptionOptions(),
+		{
+			displayName: 'Chunking Strategy',
+			name: 'chunkingStrategy',
+			type: 'options',
+			default: 'auto',
+			description:
+				'Let the provider cut long audio at pauses (voice activity detection). Required by gpt-4o-transcribe-diarize for audio over 30 seconds.',
+			options: [{ name: 'Auto', value: 'auto' }],
+		},
+		{
+			displayName: 'Include Logprobs',
+			name: 'includeLogprobs',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to return the log probability of each token (JSON format, gpt-4o-transcribe models only)',
+		},
+		{
+			displayName: 'Known Speakers',
+			name: 'knownSpeakers',
+			type: 'fixedCollection',
+			typeOptions: { multipleValues: true, maxValue: 4 },
+			default: {},
+			placeholder: 'Add Speaker',
+			description: 'Up to 4 speakers to label by name in Diarized JSON (gpt-4o-transcribe-diarize)',
+			options: [
+				{
+					displayName: 'Speaker',
+					name: 'speaker',
+					values: [
+						{
+							displayName: 'Name',
+							name: 'name',
+							type: 'string',
+							default: '',
+							placeholder: 'agent',
+							description: 'The label to give this speaker',
+						},
+						{
+							displayName: 'Reference Audio',
+							name: 'reference',
+							type: 'string',
+							default: '',
+							placeholder: 'agentSample',
+							description:
+								'A 2 to 10 second sample of the speaker: the name of a binary field of the same item, or a data: URL',
+						},
+					],
+				},
+			],
+		},
+		{
+			displayName: 'Language',
+			name: 'language',
+			type: 'string',
+			default: '',
+			placeholder: 'en',
+			description:
+				'The language of the audio as an ISO-639-1 code. Setting it improves accuracy and speed.',
+		},
+		{
+			displayName: 'Prompt',
+			name: 'prompt',
+			type: 'string',
+			typeOptions: { rows: 2 },
+			default: '',
+			description:
+				"Text to guide the style or spelling, or to continue a previous part of the audio; in the audio's language",
+		},
+		{
+			displayName: 'Stream',
+			name: 'stream',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to ask for the transcript as server-sent events, put together into the final text (gpt-4o-transcribe models; whisper-1 ignores it)',
+		},
+	]),
+	opperOptionsCollection([
+		{
+			displayName: 'Diarize',
+			name: 'diarize',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether Opper labels speakers on segments (rejected by models that cannot). With OpenAI, pick gpt-4o-transcribe-diarize and Diarized JSON instead.',
+		},
+		{
+			displayName: 'Parameters (JSON)',
+			name: 'parameters',
+			type: 'json',
+			default: '{}',
+			description: "Opper's per-provider passthrough: model-specific fields as a JSON object",
+		},
+	]),
 ];
 
 /** Known speakers' names and samples, each sample a binary field of the item or a data: URL. */

@@ -9,14 +9,11 @@ import type { TranscriptFormat } from '../../lib/transcript/transcript';
 import {
 	audioSourceProperties,
 	getModel,
-	itemConcurrencyOption,
-	longAudioOptions,
 	modelProperty,
-	requestOptions,
+	optionsCollection,
 	retryOptions,
-	sortedOptions,
-	subtitleFileOptions,
-	uploadAsOption,
+	transcriptFormatProperty,
+	transcriptionOptions,
 } from '../shared/descriptions';
 import type { ItemRun } from '../shared/items';
 import { audioSourceOf, transcribe, transcribeOptions } from '../shared/transcribe';
@@ -28,56 +25,19 @@ export const properties: INodeProperties[] = [
 		'whisper-1',
 		'OpenAI offers only whisper-1 for translation; Groq: whisper-large-v3',
 	),
-	{
-		displayName: 'Response Format',
-		name: 'responseFormat',
-		type: 'options',
-		default: 'json',
-		description:
-			'What the provider returns. SRT and VTT are subtitles; Verbose JSON adds segments.',
-		options: [
-			{ name: 'JSON', value: 'json' },
-			{ name: 'SRT', value: 'srt', description: 'SubRip subtitles' },
-			{ name: 'Text', value: 'text' },
-			{
-				name: 'Verbose JSON',
-				value: 'verbose_json',
-				description: 'Language, duration and segments with timestamps',
-			},
-			{ name: 'VTT', value: 'vtt', description: 'WebVTT subtitles' },
-		],
-	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: sortedOptions([
-			itemConcurrencyOption(4),
-			...longAudioOptions,
-			...requestOptions,
-			{
-				displayName: 'Prompt',
-				name: 'prompt',
-				type: 'string',
-				typeOptions: { rows: 2 },
-				default: '',
-				description:
-					'English text to guide the style or spelling, or to continue a previous part of the audio',
-			},
-			...subtitleFileOptions,
-			{
-				displayName: 'Temperature',
-				name: 'temperature',
-				type: 'number',
-				typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
-				default: 0,
-				description: 'Sampling temperature from 0 to 1. 0 lets the model pick its own.',
-			},
-			uploadAsOption,
-		]),
-	},
+	transcriptFormatProperty(false),
+	optionsCollection([
+		...transcriptionOptions(),
+		{
+			displayName: 'Prompt',
+			name: 'prompt',
+			type: 'string',
+			typeOptions: { rows: 2 },
+			default: '',
+			description:
+				'English text to guide the style or spelling, or to continue a previous part of the audio',
+		},
+	]),
 ];
 
 /**

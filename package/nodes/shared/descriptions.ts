@@ -346,3 +346,94 @@ export function jsonOption(
 	}
 	return parsed as IDataObject;
 }
+
+/** A node's Options collection, its options sorted by name as n8n lists them. */
+export function optionsCollection(options: INodeProperties[]): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: sortedOptions(options),
+	};
+}
+
+/** The collection of settings only the Opper API style reads, kept apart from the rest. */
+export function opperOptionsCollection(options: INodeProperties[]): INodeProperties {
+	return {
+		displayName: 'Opper Options',
+		name: 'opperOptions',
+		type: 'collection',
+		placeholder: 'Add Opper Option',
+		default: {},
+		description: 'Settings only the Opper API style uses; other providers ignore them',
+		options,
+	};
+}
+
+/** The Temperature option of Transcription and Translation (`temperature`, 0 to 1). */
+export const temperatureOption: INodeProperties = {
+	displayName: 'Temperature',
+	name: 'temperature',
+	type: 'number',
+	typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
+	default: 0,
+	description: 'Sampling temperature from 0 to 1. 0 lets the model pick its own.',
+};
+
+/**
+ * The Response Format parameter of Transcription and Translation.
+ *
+ * @param diarized whether to offer Diarized JSON (transcriptions only).
+ */
+export function transcriptFormatProperty(diarized: boolean): INodeProperties {
+	return {
+		displayName: 'Response Format',
+		name: 'responseFormat',
+		type: 'options',
+		default: 'json',
+		description:
+			'What the provider returns. SRT and VTT are subtitles; Verbose JSON adds segments and, if asked, word timings.',
+		options: [
+			...(diarized
+				? [
+						{
+							name: 'Diarized JSON',
+							value: 'diarized_json',
+							description: 'Segments labelled by speaker (gpt-4o-transcribe-diarize)',
+						},
+					]
+				: []),
+			{
+				name: 'JSON',
+				value: 'json',
+				description: 'The text, plus logprobs and usage when the model gives them',
+			},
+			{ name: 'SRT', value: 'srt', description: 'SubRip subtitles (whisper-1)' },
+			{ name: 'Text', value: 'text', description: 'Plain text' },
+			{
+				name: 'Verbose JSON',
+				value: 'verbose_json',
+				description:
+					'Language, duration, segments and, if asked, words with timestamps (whisper-1)',
+			},
+			{ name: 'VTT', value: 'vtt', description: 'WebVTT subtitles (whisper-1)' },
+		],
+	};
+}
+
+/**
+ * The options Transcription and Translation share: items and chunks at once, long recordings,
+ * retries, subtitle files, temperature and how the file is sent. Each node adds its own.
+ */
+export function transcriptionOptions(): INodeProperties[] {
+	return [
+		itemConcurrencyOption(4),
+		...longAudioOptions,
+		...requestOptions,
+		...subtitleFileOptions,
+		temperatureOption,
+		uploadAsOption,
+	];
+}
