@@ -149,7 +149,7 @@ export function providerErrorHint(error: ProviderError): string | undefined {
 	if (code === 'audio_requires_payg') {
 		return 'This provider serves audio only to pay-as-you-go keys: create a PAYG API key and put it in the Audio API credential.';
 	}
-	// Apertis: "Invalid file format" → "Convert to MP3/WAV".
+	// Apertis (https://docs.apertis.ai/api/audio-video/audio): "Invalid file format" → "Convert to MP3/WAV".
 	if (code === 'invalid_file_format' || /invalid file format/i.test(error.message)) {
 		return 'Convert the audio to mp3 or wav first (for example with ffmpeg), then send it again.';
 	}

@@ -2,7 +2,7 @@
  * Reasoning over audio with `POST /chat/completions`: the request with an `input_audio` content
  * part, and the reply's text and spoken answer. Shapes from the OpenAI OpenAPI document
  * (`ChatCompletionRequestMessageContentPartAudio`, `ChatCompletionResponseMessage.audio`) and
- * Apertis' audio guide (seed 003). No n8n imports.
+ * Apertis' Audio API page (https://docs.apertis.ai/api/audio-video/audio). No n8n imports.
  */
 import { speechFormatInfo } from '../audio/container';
 import { AudioApiError } from '../errors';
