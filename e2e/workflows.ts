@@ -252,13 +252,13 @@ export function styleWorkflows(): WorkflowJson[] {
 					model: model('openai/tts-1'),
 					input: SENTENCES[0],
 					responseFormat: 'mp3',
-					options: { store: true },
+					opperOptions: { store: true },
 				}),
 				transcriptionNode('Transcribe', {
 					model: model('openai/whisper-1'),
 					audioSource: 'fileId',
 					fileId: '={{ $json.file_id }}',
-					options: { diarize: true },
+					opperOptions: { diarize: true },
 				}),
 				{
 					name: 'Models',

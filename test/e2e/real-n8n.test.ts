@@ -255,7 +255,7 @@ describe.each(INSTANCES)('n8n %s.x, binary data mode %s', (major, binaryMode, sc
 		[
 			'a stopped server',
 			'e2eStopped',
-			/^Could not connect to 127\.0\.0\.1:\d+: the connection was refused \(is the server running\?\)$/,
+			/^Could not connect to 127\.0\.0\.1:\d+: the connection was refused$/,
 		],
 	];
 
