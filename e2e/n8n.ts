@@ -15,6 +15,7 @@ import {
 	symlinkSync,
 	writeFileSync,
 } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -29,6 +30,15 @@ import {
 } from './editor-check';
 
 const run = promisify(execFile);
+
+/** A TCP port on 127.0.0.1 that nothing listens on at the moment of asking. */
+export async function freePort(): Promise<number> {
+	const server = createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	await new Promise<void>((resolve) => server.close(() => resolve()));
+	return port;
+}
 
 /** The repository root: the nearest folder above this file whose package/ holds the package. */
 export const ROOT = (() => {
@@ -201,6 +211,10 @@ export class N8nInstance {
 	}
 
 	private async n8n(args: string[], extraEnv?: Record<string, string>) {
+		// n8n 2.x starts its task broker even with runners off, on port 5679 unless told otherwise;
+		// a free port each time lets several n8n processes run at once.
+		const brokerPort = String(await freePort());
+		extraEnv = { N8N_RUNNERS_BROKER_PORT: brokerPort, ...extraEnv };
 		const started = Date.now();
 		// GNU time reports the process's peak resident memory (Debian package "time").
 		const measure = existsSync('/usr/bin/time');

@@ -701,7 +701,7 @@ describe.each(N8N_VERSIONS.map((major): [N8nMajor] => [major]))('n8n %s.x', (maj
 				expect(error).toEqual(expect.any(String));
 				const said = `${error} ${fix ?? ''}`;
 				expect(said.toLowerCase()).toContain(label.toLowerCase());
-				expect(said).toMatch(new RegExp(`\\bitem ${index}\\b`));
+				expect(said).toMatch(new RegExp(`\\bitem ${index}\\b`, 'i'));
 				expect(fix).toEqual(expect.any(String));
 			}
 			// Only item 0 is sent, and with the field (JSON drops an undefined one silently).

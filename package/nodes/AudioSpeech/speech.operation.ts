@@ -20,6 +20,7 @@ import {
 	requestOptions,
 	requiredValue,
 	retryOptions,
+	getResponseFormat,
 } from '../shared/descriptions';
 import type { ItemRun } from '../shared/items';
 import { listModels, LOOKUP_RETRY_OPTIONS } from '../shared/models';
@@ -255,7 +256,7 @@ export async function execute(this: IExecuteFunctions, item: ItemRun): Promise<I
 			model: getModel(this, i),
 			input: String(this.getNodeParameter('input', i, '') ?? ''),
 			voice: voiceOf(this, i),
-			response_format: this.getNodeParameter('responseFormat', i) as SpeechFormat,
+			response_format: getResponseFormat<SpeechFormat>(this, i),
 			...(options.speed !== undefined ? { speed: Number(options.speed) } : {}),
 			...(options.instructions ? { instructions: String(options.instructions) } : {}),
 			...(options.streamFormat === 'sse' ? { stream_format: 'sse' as const } : {}),

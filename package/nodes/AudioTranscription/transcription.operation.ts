@@ -17,6 +17,7 @@ import {
 	retryOptions,
 	transcriptFormatProperty,
 	transcriptionOptions,
+	getResponseFormat,
 } from '../shared/descriptions';
 import { binaryAudio, readWhole } from '../shared/input';
 import type { ItemRun } from '../shared/items';
@@ -177,7 +178,7 @@ export async function execute(this: IExecuteFunctions, item: ItemRun): Promise<I
 	const i = item.index;
 	const options = this.getNodeParameter('options', i, {}) as IDataObject;
 	const opper = this.getNodeParameter('opperOptions', i, {}) as IDataObject;
-	const format = this.getNodeParameter('responseFormat', i) as TranscriptFormat;
+	const format = getResponseFormat<TranscriptFormat>(this, i);
 	const request: TranscriptionRequest = {
 		endpoint: 'transcriptions',
 		model: getModel(this, i),

@@ -14,6 +14,7 @@ import {
 	retryOptions,
 	transcriptFormatProperty,
 	transcriptionOptions,
+	getResponseFormat,
 } from '../shared/descriptions';
 import type { ItemRun } from '../shared/items';
 import { audioSourceOf, transcribe, transcribeOptions } from '../shared/transcribe';
@@ -50,7 +51,7 @@ export const properties: INodeProperties[] = [
 export async function execute(this: IExecuteFunctions, item: ItemRun): Promise<INodeExecutionData> {
 	const i = item.index;
 	const options = this.getNodeParameter('options', i, {}) as IDataObject;
-	const format = this.getNodeParameter('responseFormat', i) as TranscriptFormat;
+	const format = getResponseFormat<TranscriptFormat>(this, i);
 	return await transcribe(
 		this,
 		item,

@@ -136,6 +136,20 @@ export function requiredValue(
 	return text;
 }
 
+/**
+ * Reads the Response Format, which may come from an expression.
+ * @throws NodeOperationError naming the field and the item when it resolves to nothing.
+ */
+export function getResponseFormat<T extends string>(ctx: IExecuteFunctions, itemIndex: number): T {
+	return requiredValue(
+		ctx,
+		'responseFormat',
+		itemIndex,
+		'Response Format',
+		'Pick a format from the list.',
+	) as T;
+}
+
 /** Reads the `model` resource locator's value. @throws NodeOperationError when it is empty. */
 export function getModel(ctx: IExecuteFunctions, itemIndex: number): string {
 	return requiredValue(
