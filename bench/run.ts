@@ -1,21 +1,20 @@
 /**
- * `npm run bench`: the long-media benchmark. Real n8n 2.x processes run this package's nodes
- * against a local stub provider (bench/stub-server.ts); each figure is the median of
- * BENCH_RUNS runs (default 3) and stands beside a baseline measured in the same run. Writes
- * bench/results.md.
+ * `npm run bench`: this package side by side with what n8n already ships. Real n8n 2.x processes
+ * run each contender as a branch of one execution, against one local stub provider
+ * (bench/stub-server.ts): this package's nodes, n8n's OpenAI node, the HTTP Request node with the
+ * OpenAI credential (bench/peers.ts), and a bare Node client as the floor (bench/bare-client.ts).
+ * Each figure is the median of BENCH_RUNS runs (default 3). Writes bench/results.md and
+ * bench/chart.svg.
  *
- * (a) Peak RSS of n8n transcribing a 500 MB WAV and a 144 MB (2-hour) MP3 in filesystem mode,
- *     against a one-second file (the fixed cost) and against the same files in memory mode
- *     (n8n buffers every binary whole).
- * (b) Wall time of the 2-hour MP3 (10 MB chunks) against a stub taking 100 ms per minute of
- *     audio, at Chunk Concurrency 1 and 4.
- * (c) Per-request time of each node against a direct HTTP request to the same stub: 1 KB text
- *     (Speech), 1 MB upload (Transcription, Translation), and the model list.
- * (d) A 100-item Speech batch (50 ms per reply) at Item Concurrency 1 and 4.
+ * 1. Per item: 100 × 1 MB WAV transcriptions (filesystem and default binary mode), 100 short
+ *    texts to mp3, and 100 texts against a slow provider (100 ms per reply).
+ * 2. Memory: peak RSS added over reading a 24 MB WAV; what each does with a 200 MB WAV; peak RSS
+ *    of this package on a 500 MB WAV and a 2-hour MP3 against a one-second file.
+ * 3. Long files: a 200 MB WAV and the 2-hour MP3 at Chunk Concurrency 1 and 4 (stub at 100 ms per
+ *    minute of audio), against the bare client sending as many chunks at 1 and 4.
  */
 import { execFileSync } from 'node:child_process';
 import {
-	createReadStream,
 	createWriteStream,
 	mkdirSync,
 	mkdtempSync,
@@ -24,29 +23,41 @@ import {
 	statSync,
 	writeFileSync,
 } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-
-import FormData from 'form-data';
 
 import { joinAudio } from '../package/lib/audio/join';
 import { pcm16Format, wavHeader } from '../package/lib/audio/wav';
 import { N8nInstance, ROOT, nodeOutput, type BinaryDataMode, type Execution } from '../e2e/n8n';
-import { listItems, speechNode, transcriptionNode, workflow, PACKAGE } from '../e2e/workflows';
+import { listItems, workflow, type WorkflowNode } from '../e2e/workflows';
+import * as bare from './bare-client';
+import { perItemChart, type ChartRow } from './chart';
+import {
+	OPENAI_NODE,
+	PACKAGE_NODE,
+	httpRequestNode,
+	openAiCredential,
+	type Contender,
+	type Work,
+} from './peers';
 import { startStubServer, type StubServer } from './stub-server';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const ITEMS = 100;
 const FIXTURES = path.join(ROOT, 'test/fixtures/audio');
+/** OpenAI's upload limit, 25 MiB, which the stub enforces with OpenAI's 413. */
+const OPENAI_MAX_UPLOAD = 26_214_400;
+const BARE = 'bare Node client';
 
 const median = (values: number[]) => {
 	const sorted = [...values].sort((a, b) => a - b);
 	const mid = Math.floor(sorted.length / 2);
 	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
-const mb = (bytes: number) => bytes / 1e6;
-const fixed = (value: number, digits = 1) => value.toFixed(digits);
+const fixed = (value: number | undefined, digits = 1) =>
+	value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits);
 
+/** Writes a 48 kHz stereo WAV of a 440 Hz tone with `dataBytes` of samples. */
 async function writeWav(file: string, dataBytes: number): Promise<void> {
 	const format = pcm16Format(48000, 2);
 	const second = Buffer.alloc(format.byteRate);
@@ -64,6 +75,7 @@ async function writeWav(file: string, dataBytes: number): Promise<void> {
 	await new Promise<void>((resolve) => out.end(() => resolve()));
 }
 
+/** One minute of a tone in noise as 160 kbps MP3, from ffmpeg. */
 function mp3Minute(): Buffer {
 	return execFileSync(
 		'ffmpeg',
@@ -76,300 +88,408 @@ function mp3Minute(): Buffer {
 	);
 }
 
-function time(execution: Execution, node: string): number {
-	nodeOutput(execution, node);
-	return execution.data!.resultData.runData[node][0].executionTime ?? NaN;
-}
-
-function check(execution: Execution, node: string): Execution {
+/** The items a node put out; throws when it failed or one of its items holds an error. */
+function check(execution: Execution, node: string) {
 	const items = nodeOutput(execution, node);
 	const failed = items.find((item) => item.json.error);
 	if (failed) throw new Error(`${node} failed: ${String(failed.json.error)}`);
-	return execution;
+	return items;
+}
+
+/** How long a node ran in an execution, in milliseconds, as n8n recorded it. */
+function nodeMs(execution: Execution, node: string): number {
+	check(execution, node);
+	return execution.data!.resultData.runData[node][0].executionTime ?? NaN;
+}
+
+const readFile = (name: string, file: string, after = 'Start'): WorkflowNode => ({
+	name,
+	type: 'n8n-nodes-base.readWriteFile',
+	after: [after],
+	parameters: { operation: 'read', fileSelector: file, options: {} },
+});
+
+/** The files the benchmark runs on, written once into a scratch folder. */
+async function writeFiles(dir: string) {
+	const files = {
+		wav500: path.join(dir, 'long.wav'),
+		wav200: path.join(dir, 'wav200.wav'),
+		wav24: path.join(dir, 'wav24.wav'),
+		mp3: path.join(dir, 'two-hours.mp3'),
+		small: path.join(dir, 'small.wav'),
+		uploads: path.join(dir, 'uploads/*.wav'),
+	};
+	await writeWav(files.wav500, 500e6 - 44);
+	await writeWav(files.wav200, 200e6 - 44);
+	await writeWav(files.wav24, 24e6 - 44);
+	writeFileSync(files.mp3, joinAudio('mp3', Array<Buffer>(120).fill(mp3Minute())));
+	writeFileSync(files.small, readFileSync(path.join(FIXTURES, 'hello.wav')));
+	mkdirSync(path.join(dir, 'uploads'));
+	const oneMb = Buffer.concat([wavHeader(pcm16Format(16000), 1e6 - 44), Buffer.alloc(1e6 - 44, 1)]);
+	for (let i = 0; i < ITEMS; i++)
+		writeFileSync(path.join(dir, `uploads/u${String(i).padStart(3, '0')}.wav`), oneMb);
+	return files;
+}
+
+type Files = Awaited<ReturnType<typeof writeFiles>>;
+
+/** A Markdown table. */
+function table(head: string[], rows: Array<Array<string | number>>): string[] {
+	return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`].concat(
+		rows.map((row) => `| ${row.join(' | ')} |`),
+	);
+}
+
+class Bench {
+	readonly lines: string[] = [];
+	readonly chartRows: ChartRow[] = [];
+	private readonly instances: N8nInstance[] = [];
+	readonly contenders: Contender[];
+
+	constructor(
+		readonly stub: StubServer,
+		readonly files: Files,
+		readonly env: Record<string, string>,
+	) {
+		this.contenders = [PACKAGE_NODE, OPENAI_NODE, httpRequestNode(stub.baseUrl)];
+	}
+
+	log(...lines: string[]): void {
+		for (const line of lines) console.log(line);
+		this.lines.push(...lines);
+	}
+
+	async instance(mode: BinaryDataMode): Promise<N8nInstance> {
+		const n8n = new N8nInstance(2, mode);
+		this.instances.push(n8n);
+		await n8n.importCredentials([
+			{
+				id: 'audioRef',
+				name: 'Stub',
+				type: 'audioApi',
+				data: { baseUrl: this.stub.baseUrl, apiKey: 'bench' },
+			},
+			openAiCredential(this.stub.baseUrl),
+		]);
+		return n8n;
+	}
+
+	dispose(): void {
+		for (const n8n of this.instances) n8n.dispose();
+	}
+
+	/** Runs a workflow RUNS times and returns each named node's median milliseconds per item. */
+	async perItem(n8n: N8nInstance, id: string, nodes: string[]): Promise<Record<string, number>> {
+		const ms: Record<string, number[]> = Object.fromEntries(nodes.map((node) => [node, []]));
+		for (let run = 0; run < RUNS; run++) {
+			const execution = await n8n.execute(id, this.env);
+			for (const node of nodes) {
+				const items = check(execution, node);
+				if (items.length !== ITEMS) throw new Error(`${node} put out ${items.length} items`);
+				ms[node].push(nodeMs(execution, node) / ITEMS);
+			}
+		}
+		return Object.fromEntries(nodes.map((node) => [node, median(ms[node])]));
+	}
+
+	/** Median milliseconds per call of `call`, made ITEMS times one after another. */
+	async bareMs(call: (i: number) => Promise<void>): Promise<number> {
+		const values: number[] = [];
+		for (let run = 0; run < RUNS; run++) {
+			const started = process.hrtime.bigint();
+			for (let i = 0; i < ITEMS; i++) await call(i);
+			values.push(Number(process.hrtime.bigint() - started) / 1e6 / ITEMS);
+		}
+		return median(values);
+	}
+
+	/** Branches, one per contender, doing `work` on what `after` puts out. */
+	branches(work: Work, after: string, prefix: string): WorkflowNode[] {
+		return this.contenders.map((c) => c.node(`${prefix} (${c.label})`, work, after));
+	}
+}
+
+/** Section 1: milliseconds per item for every contender, side by side in one execution. */
+async function perItemSection(bench: Bench, fsN8n: N8nInstance, memN8n: N8nInstance) {
+	const texts = Array.from({ length: ITEMS }, (_v, i) => `Sentence number ${i} is short.`);
+	const transcribe = bench.branches('transcribe', 'Read Uploads', 'Transcribe');
+	const speak = bench.branches('speak', 'One Item Each', 'Speak');
+	const peers = workflow('benchPeers', 'Peers', [
+		readFile('Read Uploads', bench.files.uploads),
+		...listItems('text', texts).map((node, i) => (i === 0 ? { ...node, after: ['Start'] } : node)),
+		...transcribe,
+		...speak,
+	]);
+	for (const n8n of [fsN8n, memN8n]) await n8n.importWorkflow(peers);
+	const names = (nodes: WorkflowNode[]) => nodes.map((node) => node.name);
+	const fsMs = await bench.perItem(fsN8n, 'benchPeers', [...names(transcribe), ...names(speak)]);
+	const memMs = await bench.perItem(memN8n, 'benchPeers', names(transcribe));
+	const upload = (i: number) => bench.files.uploads.replace('*', `u${String(i).padStart(3, '0')}`);
+	const bareTranscribe = await bench.bareMs(
+		async (i) => await bare.transcribeFile(bench.stub.baseUrl, upload(i)),
+	);
+	const bareSpeak = await bench.bareMs(async (i) => await bare.speak(bench.stub.baseUrl, texts[i]));
+
+	bench.stub.options.speechDelayMs = 100;
+	const slow = [
+		...bench.branches('speak', 'One Item Each', 'Slow'),
+		PACKAGE_NODE.node('Slow (this package, Item Concurrency 1)', 'speak', 'One Item Each', {
+			itemConcurrency: 1,
+		}),
+	];
+	await fsN8n.importWorkflow(
+		workflow('benchSlow', 'Slow provider', [...listItems('text', texts), ...slow]),
+	);
+	const slowMs = await bench.perItem(fsN8n, 'benchSlow', names(slow));
+	const bareSlow = await bench.bareMs(async (i) => await bare.speak(bench.stub.baseUrl, texts[i]));
+	bench.stub.options.speechDelayMs = 0;
+
+	const row = (label: string, ms: Record<string, number>, prefix: string, floor: number) => {
+		const byContender = Object.fromEntries(
+			bench.contenders.map((c) => [c.label, ms[`${prefix} (${c.label})`]]),
+		);
+		bench.chartRows.push({ label, ms: { ...byContender, [BARE]: floor } });
+		return [label, ...bench.contenders.map((c) => fixed(byContender[c.label])), fixed(floor)];
+	};
+	bench.log('## 1. Milliseconds per item, side by side in one n8n execution', '');
+	bench.log(
+		...table(
+			['work', ...bench.contenders.map((c) => c.label), `${BARE} (one at a time)`],
+			[
+				row(`${ITEMS} × 1 MB WAV → text, filesystem mode`, fsMs, 'Transcribe', bareTranscribe),
+				row(`${ITEMS} × 1 MB WAV → text, default binary mode`, memMs, 'Transcribe', bareTranscribe),
+				row(`${ITEMS} short texts → mp3, filesystem mode`, fsMs, 'Speak', bareSpeak),
+				row(`${ITEMS} texts → mp3, provider takes 100 ms per reply`, slowMs, 'Slow', bareSlow),
+			],
+		),
+		'',
+		`This package at Item Concurrency 1 against the slow provider: ${fixed(slowMs['Slow (this package, Item Concurrency 1)'])} ms per item.`,
+		'Each node runs with its defaults: this package sends 4 transcriptions or 8 speech requests at once, the HTTP Request node all items at once, the OpenAI node one at a time.',
+		'',
+	);
+}
+
+/** Peak RSS of one workflow run, median of RUNS, in MB; and the node's error, if any. */
+async function peak(bench: Bench, n8n: N8nInstance, id: string, node?: string, runs = RUNS) {
+	const values: number[] = [];
+	let failure: string | undefined;
+	let items: ReturnType<typeof nodeOutput> | undefined;
+	for (let run = 0; run < runs; run++) {
+		const execution = await n8n.execute(id, bench.env);
+		values.push((execution.peakRssKb ?? NaN) / 1024);
+		if (!node) continue;
+		try {
+			items = nodeOutput(execution, node);
+			const error = items.find((item) => item.json.error)?.json.error;
+			if (error) failure = String(error);
+		} catch (error) {
+			// n8n's own words, e.g. "Cannot create a string longer than 0x1fffffe8 characters".
+			const said = `${execution.stdout}\n${execution.stderr}`
+				.split('\n')
+				.find((line) => /Cannot create|heap out of memory|ERR_|Error:/i.test(line));
+			failure = (said ?? (error as Error).message.split('\n')[0]).trim();
+		}
+	}
+	return { mb: median(values), failure: failure?.replace(/\|/g, '/').slice(0, 90), items };
+}
+
+/** Section 2: memory against the peers, and this package on long files. */
+async function memorySection(bench: Bench, fsN8n: N8nInstance, memN8n: N8nInstance) {
+	const { files } = bench;
+	const workflows = (size: string, file: string, continueOnFail: boolean) => [
+		workflow(`mem${size}Read`, `Read ${size}`, [readFile('Read', file)]),
+		...bench.contenders.map((c, i) =>
+			workflow(`mem${size}C${i}`, `${c.label} ${size}`, [
+				readFile('Read', file),
+				{ ...c.node('Transcribe', 'transcribe', 'Read'), continueOnFail },
+			]),
+		),
+	];
+	await fsN8n.importWorkflows([
+		...workflows('24', files.wav24, false),
+		...workflows('200', files.wav200, true),
+	]);
+	bench.log(
+		'## 2. Memory',
+		'',
+		`Peak RSS of the n8n process (GNU time), filesystem mode, medians of ${RUNS}.`,
+		'',
+	);
+	const rows: string[][] = [];
+	const base24 = await peak(bench, fsN8n, 'mem24Read');
+	const base200 = await peak(bench, fsN8n, 'mem200Read', undefined, 1);
+	const added24: string[] = [];
+	const big: string[] = [];
+	for (const i of bench.contenders.keys()) {
+		const small = await peak(bench, fsN8n, `mem24C${i}`, 'Transcribe');
+		added24.push(small.failure ? `fails: ${small.failure}` : fixed(small.mb - base24.mb, 0));
+		const large = await peak(bench, fsN8n, `mem200C${i}`, 'Transcribe', 1);
+		const chunks = (large.items?.[0]?.json.chunks as unknown[] | undefined)?.length;
+		big.push(
+			large.failure
+				? `fails: ${large.failure}`
+				: `ok, ${chunks ?? 1} chunk(s), +${fixed(large.mb - base200.mb, 0)} MB`,
+		);
+	}
+	rows.push(['peak RSS added over reading a 24 MB WAV, MB', ...added24]);
+	rows.push(['200 MB WAV (OpenAI takes at most 25 MB per upload); growth over reading it', ...big]);
+	bench.log(...table(['', ...bench.contenders.map((c) => c.label)], rows), '');
+
+	const long = [
+		workflow('benchSmall', 'small', [
+			readFile('Read', files.small),
+			PACKAGE_NODE.node('Transcribe', 'transcribe', 'Read'),
+		]),
+		workflow('benchWav', 'wav', [
+			readFile('Read', files.wav500),
+			PACKAGE_NODE.node('Transcribe', 'transcribe', 'Read'),
+		]),
+		workflow('benchMp3', 'mp3', [
+			readFile('Read', files.mp3),
+			PACKAGE_NODE.node('Transcribe', 'transcribe', 'Read'),
+		]),
+	];
+	for (const n8n of [fsN8n, memN8n]) await n8n.importWorkflows(long);
+	const smallFs = await peak(bench, fsN8n, 'benchSmall', 'Transcribe');
+	const smallMem = await peak(bench, memN8n, 'benchSmall', 'Transcribe', 1);
+	const longRows: string[][] = [
+		['1 s WAV (fixed cost)', '0.04', fixed(smallFs.mb, 0), '0', fixed(smallMem.mb, 0)],
+	];
+	for (const [label, id, file] of [
+		['WAV, 48 kHz stereo, 43 min', 'benchWav', files.wav500],
+		['MP3, 160 kbps, 2 h', 'benchMp3', files.mp3],
+	]) {
+		const fs = await peak(bench, fsN8n, id, 'Transcribe');
+		const mem = await peak(bench, memN8n, id, 'Transcribe', 1);
+		longRows.push([
+			label,
+			fixed(statSync(file).size / 1e6, 0),
+			fs.failure ? `fails: ${fs.failure}` : fixed(fs.mb, 0),
+			fs.failure ? '—' : fixed(fs.mb - smallFs.mb, 0),
+			mem.failure ? `${fixed(mem.mb, 0)} (n8n failed: ${mem.failure})` : fixed(mem.mb, 0),
+		]);
+	}
+	bench.log(
+		'This package on long files:',
+		'',
+		...table(
+			[
+				'file',
+				'size (MB)',
+				'peak RSS (MB)',
+				'growth over a 1 s file (MB)',
+				'default binary mode peak (MB), one run',
+			],
+			longRows,
+		),
+		'',
+		'Target: growth of at most 100 MB whatever the file size.',
+		'',
+	);
+}
+
+/** Section 3: long files at Chunk Concurrency 1 and 4, against the bare client's speed-up. */
+async function scalingSection(bench: Bench, fsN8n: N8nInstance) {
+	const { files } = bench;
+	bench.stub.options.msPerAudioMinute = 100;
+	const cases = [
+		{ label: 'WAV, 200 MB, 17 min', id: 'W', file: files.wav200, options: {} },
+		{
+			label: 'MP3, 144 MB, 2 h, 10 MB chunks',
+			id: 'M',
+			file: files.mp3,
+			options: { maxUploadMb: 10 },
+		},
+	];
+	await fsN8n.importWorkflows(
+		cases.flatMap((c) =>
+			[1, 4].map((concurrency) =>
+				workflow(`scale${c.id}${concurrency}`, `${c.label} at ${concurrency}`, [
+					readFile('Read', c.file),
+					PACKAGE_NODE.node('Transcribe', 'transcribe', 'Read', {
+						...c.options,
+						chunkConcurrency: concurrency,
+					}),
+				]),
+			),
+		),
+	);
+	const rows: string[][] = [];
+	for (const c of cases) {
+		const node: Record<number, number[]> = { 1: [], 4: [] };
+		const floor: Record<number, number[]> = { 1: [], 4: [] };
+		let chunks = 0;
+		for (let run = 0; run < RUNS; run++) {
+			for (const concurrency of [1, 4]) {
+				const execution = await fsN8n.execute(`scale${c.id}${concurrency}`, bench.env);
+				chunks = (check(execution, 'Transcribe')[0].json.chunks as unknown[]).length;
+				node[concurrency].push(nodeMs(execution, 'Transcribe') / 1000);
+				floor[concurrency].push(
+					(await bare.transcribeInChunks(bench.stub.baseUrl, c.file, chunks, concurrency)) / 1000,
+				);
+			}
+		}
+		const [n1, n4, b1, b4] = [median(node[1]), median(node[4]), median(floor[1]), median(floor[4])];
+		rows.push([
+			`${c.label} (${chunks} chunks)`,
+			fixed(n1, 2),
+			fixed(n4, 2),
+			`${fixed(n1 / n4, 2)}x`,
+			fixed(b1, 2),
+			fixed(b4, 2),
+			`${fixed(b1 / b4, 2)}x`,
+			fixed(n1 / n4 / (b1 / b4), 2),
+		]);
+	}
+	bench.stub.options.msPerAudioMinute = 0;
+	bench.log(
+		'## 3. Long files at Chunk Concurrency 1 and 4, stub at 100 ms per minute of audio',
+		'',
+		...table(
+			[
+				'file',
+				'node at 1 (s)',
+				'node at 4 (s)',
+				'node speed-up',
+				'bare client at 1 (s)',
+				'bare client at 4 (s)',
+				'bare speed-up',
+				'node / bare speed-up',
+			],
+			rows,
+		),
+		'',
+		"Targets: at least 3x at 4 for the 2-hour MP3, and a node speed-up at least 0.9 of the bare client's.",
+		'',
+	);
 }
 
 async function main(): Promise<void> {
 	const dir = mkdtempSync(path.join(os.tmpdir(), 'audio-bench-'));
-	const lines: string[] = [];
-	const log = (line: string) => {
-		console.log(line);
-		lines.push(line);
-	};
 	let stub: StubServer | undefined;
-	const instances: N8nInstance[] = [];
+	let bench: Bench | undefined;
 	try {
 		console.log(`files in ${dir}`);
-		const wav500 = path.join(dir, 'long.wav');
-		await writeWav(wav500, 500e6 - 44);
-		const mp3 = path.join(dir, 'two-hours.mp3');
-		writeFileSync(mp3, joinAudio('mp3', Array<Buffer>(120).fill(mp3Minute())));
-		const small = path.join(dir, 'small.wav');
-		writeFileSync(small, readFileSync(path.join(FIXTURES, 'hello.wav')));
-		mkdirSync(path.join(dir, 'uploads'));
-		const oneMb = Buffer.concat([
-			wavHeader(pcm16Format(16000), 1e6 - 44),
-			Buffer.alloc(1e6 - 44, 1),
-		]);
-		for (let i = 0; i < 20; i++) writeFileSync(path.join(dir, `uploads/u${i}.wav`), oneMb);
-
+		const files = await writeFiles(dir);
 		stub = await startStubServer({
 			msPerAudioMinute: 0,
 			speechDelayMs: 0,
 			speechAudio: readFileSync(path.join(FIXTURES, 'hello.mp3')),
+			maxUploadBytes: OPENAI_MAX_UPLOAD,
 		});
-		const env = { N8N_RESTRICT_FILE_ACCESS_TO: dir };
-		const instance = async (mode: BinaryDataMode) => {
-			const n8n = new N8nInstance(2, mode);
-			instances.push(n8n);
-			await n8n.importCredentials([
-				{
-					id: 'audioRef',
-					name: 'Stub',
-					type: 'audioApi',
-					data: { baseUrl: stub!.baseUrl, apiKey: 'bench' },
-				},
-			]);
-			return n8n;
-		};
-		const read = (file: string) => ({
-			name: 'Read',
-			type: 'n8n-nodes-base.readWriteFile',
-			parameters: { operation: 'read', fileSelector: file, options: {} },
-		});
-		const transcribeFile = (id: string, file: string, options: Record<string, unknown> = {}) =>
-			workflow(id, id, [read(file), transcriptionNode('Transcribe', { options })]);
-
-		const fsN8n = await instance('filesystem');
-		const memN8n = await instance('default');
-		for (const n8n of [fsN8n, memN8n]) {
-			await n8n.importWorkflow(transcribeFile('benchSmall', small));
-			await n8n.importWorkflow(transcribeFile('benchWav', wav500));
-			await n8n.importWorkflow(transcribeFile('benchMp3', mp3));
-		}
-		/** Median peak RSS in MB, and the error when n8n could not run the workflow at all. */
-		const peak = async (n8n: N8nInstance, id: string) => {
-			const values: number[] = [];
-			let failure: string | undefined;
-			for (let run = 0; run < RUNS; run++) {
-				const execution = await n8n.execute(id, env);
-				values.push((execution.peakRssKb ?? NaN) / 1024);
-				try {
-					check(execution, 'Transcribe');
-				} catch (error) {
-					// n8n's own words, e.g. "Cannot create a string longer than 0x1fffffe8 characters".
-					const said = `${execution.stdout}\n${execution.stderr}`
-						.split('\n')
-						.find((line) => /Cannot create|heap out of memory|ERR_|Error:/i.test(line));
-					failure = (said ?? (error as Error).message.split('\n')[0]).trim().slice(0, 100);
-				}
-			}
-			return { mb: median(values), failure };
-		};
-		const cell = ({ mb, failure }: { mb: number; failure?: string }, minus: number) =>
-			failure
-				? `${fixed(mb, 0)} (n8n failed: ${failure.replace(/\|/g, '/')}) | —`
-				: `${fixed(mb, 0)} | ${fixed(mb - minus, 0)}`;
-
-		log('## (a) Peak RSS of the n8n process, transcribing in filesystem mode');
-		log('');
-		log(
-			'| file | size (MB) | peak RSS (MB) | growth over a 1 s file (MB) | memory mode peak (MB), the buffer-everything baseline | memory mode growth (MB) |',
-		);
-		log('|---|---|---|---|---|---|');
-		const smallFs = await peak(fsN8n, 'benchSmall');
-		const smallMem = await peak(memN8n, 'benchSmall');
-		log(
-			`| 1 s WAV (fixed cost) | 0.04 | ${cell(smallFs, smallFs.mb)} | ${cell(smallMem, smallMem.mb)} |`,
-		);
-		for (const [label, id, file] of [
-			['WAV, 48 kHz stereo, 43 min', 'benchWav', wav500],
-			['MP3, 160 kbps, 2 h', 'benchMp3', mp3],
-		]) {
-			const fs = await peak(fsN8n, id);
-			const mem = await peak(memN8n, id);
-			const size = mb(statSync(file).size);
-			log(`| ${label} | ${fixed(size, 0)} | ${cell(fs, smallFs.mb)} | ${cell(mem, smallMem.mb)} |`);
-		}
-		log('');
-		log('Target: growth of at most 100 MB whatever the file size.');
-		log('');
-
-		log('## (b) Wall time of a 2-hour MP3, stub at 100 ms per minute of audio, 10 MB chunks');
-		log('');
-		log('| Chunk Concurrency | Transcribe node (s) | speed-up |');
-		log('|---|---|---|');
-		stub.options.msPerAudioMinute = 100;
-		const wall: Record<number, number> = {};
-		for (const concurrency of [1, 4]) {
-			const id = `benchChunks${concurrency}`;
-			await fsN8n.importWorkflow(
-				transcribeFile(id, mp3, { maxUploadMb: 10, chunkConcurrency: concurrency }),
-			);
-			const values: number[] = [];
-			for (let run = 0; run < RUNS; run++) {
-				values.push(time(check(await fsN8n.execute(id, env), 'Transcribe'), 'Transcribe'));
-			}
-			wall[concurrency] = median(values) / 1000;
-			log(
-				`| ${concurrency} | ${fixed(wall[concurrency], 2)} | ${fixed(wall[1] / wall[concurrency], 2)}x |`,
-			);
-		}
-		stub.options.msPerAudioMinute = 0;
-		log('');
-		log('Target: at least 3x faster at 4.');
-		log('');
-
-		log('## (c) Per-request time: each node against a direct HTTP request to the same stub');
-		log('');
-		const text = 'A'.repeat(1000);
-		const texts = Array.from({ length: 20 }, (_v, i) => `${i} ${text}`.slice(0, 1024));
-		await fsN8n.importWorkflow(
-			workflow('benchOverhead', 'Overhead', [
-				...listItems('text', texts),
-				speechNode('Speech', { input: '={{ $json.text }}' }),
-				{
-					name: 'Models',
-					type: `${PACKAGE}.audioModels`,
-					after: ['One Item Each'],
-					parameters: { audioOnly: false, options: {} },
-				},
-				{ ...read(path.join(dir, 'uploads/*.wav')), name: 'Read Uploads', after: ['Start'] },
-				transcriptionNode('Transcribe', {}, { after: ['Read Uploads'] }),
-				{
-					name: 'Translate',
-					type: `${PACKAGE}.audioTranslation`,
-					after: ['Read Uploads'],
-					parameters: {
-						binaryPropertyName: 'data',
-						model: { __rl: true, mode: 'id', value: 'whisper-1' },
-						responseFormat: 'json',
-						options: {},
-					},
-				},
-			]),
-		);
-		const nodeMs: Record<string, number[]> = {
-			Speech: [],
-			Models: [],
-			Transcribe: [],
-			Translate: [],
-		};
-		for (let run = 0; run < RUNS; run++) {
-			const execution = await fsN8n.execute('benchOverhead', env);
-			for (const node of Object.keys(nodeMs))
-				nodeMs[node].push(time(check(execution, node), node) / 20);
-		}
-		// The direct request is what a script would send: a new connection each time, as n8n's
-		// client makes, and for uploads the same 1 MB file streamed from disk with form-data.
-		const direct = async (send: () => Promise<void>) => {
-			const values: number[] = [];
-			for (let run = 0; run < RUNS; run++) {
-				const started = process.hrtime.bigint();
-				for (let i = 0; i < 20; i++) await send();
-				values.push(Number(process.hrtime.bigint() - started) / 1e6 / 20);
-			}
-			return median(values);
-		};
-		const request = async (
-			method: string,
-			route: string,
-			headers: Record<string, string | number>,
-			body?: Buffer | FormData,
-		) =>
-			await new Promise<void>((resolve, reject) => {
-				const req = http.request(
-					`${stub!.baseUrl}${route}`,
-					{ method, agent: false, headers: { authorization: 'Bearer bench', ...headers } },
-					(res) => {
-						res.resume();
-						res.on('end', resolve);
-					},
-				);
-				req.on('error', reject);
-				if (body instanceof FormData) body.pipe(req);
-				else req.end(body);
-			});
-		const speechBody = Buffer.from(
-			JSON.stringify({ model: 'tts-1', input: texts[0], voice: 'alloy' }),
-		);
-		const speechMs = await direct(
-			async () =>
-				await request(
-					'POST',
-					'/audio/speech',
-					{ 'content-type': 'application/json', 'content-length': speechBody.length },
-					speechBody,
-				),
-		);
-		const upload = (route: string) => async () => {
-			const form = new FormData();
-			form.append('model', 'whisper-1');
-			form.append('response_format', 'json');
-			form.append('file', createReadStream(path.join(dir, 'uploads/u0.wav')), {
-				filename: 'u0.wav',
-				contentType: 'audio/wav',
-				knownLength: oneMb.length,
-			});
-			await request(
-				'POST',
-				`/audio/${route}`,
-				{ ...form.getHeaders(), 'content-length': form.getLengthSync() },
-				form,
-			);
-		};
-		const transcribeMs = await direct(upload('transcriptions'));
-		const translateMs = await direct(upload('translations'));
-		const modelsMs = await direct(async () => await request('GET', '/models', {}));
-		log('| node | request | node per item (ms) | direct request (ms) | ratio |');
-		log('|---|---|---|---|---|');
-		for (const [node, what, baseline] of [
-			['Speech', '1 KB text', speechMs],
-			['Transcribe', '1 MB upload', transcribeMs],
-			['Translate', '1 MB upload', translateMs],
-			['Models', 'GET /models', modelsMs],
-		] as const) {
-			const ms = median(nodeMs[node]);
-			log(
-				`| ${node} | ${what} | ${fixed(ms, 2)} | ${fixed(baseline, 2)} | ${fixed(ms / baseline, 2)} |`,
-			);
-		}
-		log('');
-		log('Target: a ratio of at most 1.2 for the upload.');
-		log('');
-
-		log('## (d) A 100-item Speech batch, 50 ms per reply');
-		log('');
-		log('| Item Concurrency | Speech node (s) | speed-up |');
-		log('|---|---|---|');
-		stub.options.speechDelayMs = 50;
-		const batch: Record<number, number> = {};
-		const hundred = Array.from({ length: 100 }, (_v, i) => `Line ${i}.`);
-		for (const concurrency of [1, 4]) {
-			const id = `benchBatch${concurrency}`;
-			await fsN8n.importWorkflow(
-				workflow(id, id, [
-					...listItems('text', hundred),
-					speechNode('Speech', {
-						input: '={{ $json.text }}',
-						options: { itemConcurrency: concurrency },
-					}),
-				]),
-			);
-			const values: number[] = [];
-			for (let run = 0; run < RUNS; run++) {
-				values.push(time(check(await fsN8n.execute(id, env), 'Speech'), 'Speech'));
-			}
-			batch[concurrency] = median(values) / 1000;
-			log(
-				`| ${concurrency} | ${fixed(batch[concurrency], 2)} | ${fixed(batch[1] / batch[concurrency], 2)}x |`,
-			);
-		}
-		log('');
+		bench = new Bench(stub, files, { N8N_RESTRICT_FILE_ACCESS_TO: dir });
+		const fsN8n = await bench.instance('filesystem');
+		const memN8n = await bench.instance('default');
+		await perItemSection(bench, fsN8n, memN8n);
+		await memorySection(bench, fsN8n, memN8n);
+		await scalingSection(bench, fsN8n);
 
 		const n8nVersion = (
 			JSON.parse(
 				readFileSync(path.join(ROOT, 'e2e/n8n-2/node_modules/n8n/package.json'), 'utf8'),
-			) as { version: string }
+			) as {
+				version: string;
+			}
 		).version;
 		const cpus = os.cpus();
 		const header = [
@@ -377,14 +497,20 @@ async function main(): Promise<void> {
 			'',
 			`Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: medians of ${RUNS} runs.`,
 			`Machine: ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${fixed(os.totalmem() / 2 ** 30, 0)} GiB memory, ${os.type()} ${os.release()}; Node ${process.version}; n8n ${n8nVersion}.`,
-			"Times are the node's own execution time as n8n records it; memory is the n8n process's peak RSS (GNU time).",
+			"Times are each node's own execution time as n8n records it; memory is the n8n process's peak RSS (GNU time).",
+			'',
+			'![Milliseconds per item](chart.svg)',
 			'',
 		];
-		writeFileSync(path.join(ROOT, 'bench/results.md'), [...header, ...lines].join('\n'));
-		console.log('\nwrote bench/results.md');
+		writeFileSync(path.join(ROOT, 'bench/results.md'), [...header, ...bench.lines].join('\n'));
+		writeFileSync(
+			path.join(ROOT, 'bench/chart.svg'),
+			perItemChart(bench.chartRows, [...bench.contenders.map((c) => c.label), BARE]),
+		);
+		console.log('\nwrote bench/results.md and bench/chart.svg');
 	} finally {
 		await stub?.stop();
-		for (const n8n of instances) n8n.dispose();
+		bench?.dispose();
 		rmSync(dir, { recursive: true, force: true });
 	}
 }

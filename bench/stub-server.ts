@@ -6,6 +6,10 @@
  *   (never holding it whole), take the audio's duration from its first bytes (WAV header, or the
  *   bitrate of a constant-bitrate MP3), wait `msPerAudioMinute` per minute of audio, and answer
  *   `{text, duration}`.
+ *   An upload over `maxUploadBytes` gets OpenAI's 413, as the real API answers past its 25 MB
+ *   limit ("File uploads are currently limited to 25 MB",
+ *   https://developers.openai.com/api/docs/guides/speech-to-text; the reply body as users report
+ *   it in https://github.com/chidiwilliams/buzz/issues/381).
  * - `POST /v1/audio/speech` waits `speechDelayMs` and answers a small mp3.
  * - `GET /v1/models` lists two models.
  */
@@ -23,6 +27,8 @@ export interface StubOptions {
 	speechDelayMs: number;
 	/** The audio every speech request gets. */
 	speechAudio: Buffer;
+	/** The largest request body taken on the upload routes, in bytes; OpenAI's is 26,214,400. */
+	maxUploadBytes?: number;
 }
 
 export interface StubServer {
@@ -88,6 +94,18 @@ export async function startStubServer(options: StubOptions): Promise<StubServer>
 			return;
 		}
 		if (req.method === 'POST' && /^\/v1\/audio\/(transcriptions|translations)$/.test(path)) {
+			const limit = options.maxUploadBytes ?? Infinity;
+			const tooLarge = (read: number) => {
+				const message = `Maximum content size limit (${limit}) exceeded (${read} bytes read)`;
+				const body = { error: { message, type: 'server_error', param: null, code: null } };
+				done(413, JSON.stringify(body), 'application/json');
+			};
+			const length = Number(req.headers['content-length'] ?? 0);
+			if (length > limit) {
+				req.resume();
+				req.on('end', () => tooLarge(length));
+				return;
+			}
 			let head = Buffer.alloc(0);
 			let size = 0;
 			const parser = busboy({ headers: req.headers });
@@ -98,6 +116,8 @@ export async function startStubServer(options: StubOptions): Promise<StubServer>
 				});
 			});
 			parser.on('close', () => {
+				// A body sent without a Content-Length is measured as it arrives.
+				if (size > limit) return tooLarge(size);
 				const seconds = secondsOf(head, size);
 				void sleep((seconds / 60) * options.msPerAudioMinute).then(() =>
 					done(

@@ -21,6 +21,8 @@ export interface WorkflowNode {
 	continueOnFail?: boolean;
 	/** Names of the nodes this one takes its input from. */
 	after?: string[];
+	/** Credentials by type; this package's nodes get the workflow's credential when unset. */
+	credentials?: Record<string, { id: string; name: string }>;
 }
 
 /** A workflow as `n8n import:workflow` takes it. */
@@ -63,9 +65,11 @@ export function workflow(
 			typeVersion: node.typeVersion ?? 1,
 			position: [i * 220, 0],
 			parameters: node.parameters ?? {},
-			...(node.type.startsWith(PACKAGE)
-				? { credentials: { audioApi: { id: credentialId, name: 'Audio API' } } }
-				: {}),
+			...(node.credentials
+				? { credentials: node.credentials }
+				: node.type.startsWith(PACKAGE)
+					? { credentials: { audioApi: { id: credentialId, name: 'Audio API' } } }
+					: {}),
 			...(node.continueOnFail ? { onError: 'continueRegularOutput' } : {}),
 		})),
 		connections,
