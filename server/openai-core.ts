@@ -199,16 +199,9 @@ function encode(reply: Reply): { head: Record<string, string>; bytes: Buffer } {
 	return { head, bytes };
 }
 
-/** Drops the preset headers (e.g. a request ID) that the reply sets to empty. */
-function unset(res: http.ServerResponse, reply: Reply): void {
-	for (const [name, value] of Object.entries(reply.headers ?? {}))
-		if (value === '') res.removeHeader(name);
-}
-
 /** Writes a reply whole. */
 export function sendReply(res: http.ServerResponse, reply: Reply): void {
 	const { head, bytes } = encode(reply);
-	unset(res, reply);
 	res.writeHead(reply.status, head).end(bytes);
 }
 
@@ -218,7 +211,6 @@ function sendBroken(
 	fault: { fault: 'reset-reply' | 'truncate'; afterBytes: number; reply: Reply },
 ): void {
 	const { head, bytes } = encode(fault.reply);
-	unset(res, fault.reply);
 	res.writeHead(fault.reply.status, head);
 	res.flushHeaders();
 	const socket = res.socket as Socket;
@@ -262,8 +254,8 @@ export interface CoreServerOptions {
 	faultBeforeBody?: (request: CoreRequest) => Fault | undefined;
 	/** The server's answer to a request whose body was read and checked. */
 	answer: (request: CoreRequest) => Promise<Reply | Fault> | Reply | Fault;
-	/** Headers every reply carries, e.g. a request ID; `serial` counts requests from 1. */
-	replyHeaders?: (serial: number) => Record<string, string>;
+	/** Headers every reply carries unless it sets them itself (empty: none), e.g. a request ID. */
+	replyHeaders?: (request: CoreRequest) => Record<string, string>;
 	/** Called when a request is done, with its status and time in milliseconds. */
 	onDone?: (request: CoreRequest, status: number, ms: number) => void;
 }
@@ -285,6 +277,11 @@ export async function startCoreServer(options: CoreServerOptions): Promise<CoreS
 	const validating = contractPath() !== undefined;
 	const sockets = new Set<Socket>();
 	let count = 0;
+
+	const withPreset = (request: CoreRequest, reply: Reply): Reply => ({
+		...reply,
+		headers: { ...options.replyHeaders?.(request), ...reply.headers },
+	});
 
 	async function handle(
 		request: CoreRequest,
@@ -310,16 +307,15 @@ export async function startCoreServer(options: CoreServerOptions): Promise<CoreS
 			return 'no-reply';
 		}
 		if ('fault' in outcome) {
-			if (outcome.fault !== 'reset-upload') sendBroken(res, outcome);
+			if (outcome.fault !== 'reset-upload')
+				sendBroken(res, { ...outcome, reply: withPreset(request, outcome.reply) });
 			return;
 		}
-		sendReply(res, outcome);
+		sendReply(res, withPreset(request, outcome));
 	}
 
 	const server = http.createServer((req, res) => {
 		const n = ++count;
-		for (const [name, value] of Object.entries(options.replyHeaders?.(n) ?? {}))
-			res.setHeader(name, value);
 		const started = Date.now();
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
 		const apiPath = options.apiPath ? options.apiPath(url) : url.pathname.replace(/^\/v1/, '');
@@ -373,7 +369,7 @@ export async function startCoreServer(options: CoreServerOptions): Promise<CoreS
 /** A model entry of `GET /models`. */
 export interface ModelEntry {
 	id: string;
-	object: 'model';
+	object: string;
 	created: number;
 	owned_by: string;
 }

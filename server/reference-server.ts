@@ -179,7 +179,7 @@ export async function startReferenceServer(
 	const core = await startCoreServer({
 		port: options.port,
 		maxUploadBytes: options.maxUploadBytes ?? 25 * 1024 * 1024,
-		replyHeaders: (n) => ({ 'x-request-id': `ref_${n}` }),
+		replyHeaders: (request) => ({ 'x-request-id': `ref_${request.serial}` }),
 		answer: async (request) => {
 			if (
 				options.apiKey !== undefined &&

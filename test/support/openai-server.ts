@@ -48,6 +48,8 @@ export interface ReceivedRequest {
 	/** Azure style: the deployment named in the path, and the `api-version` query parameter. */
 	deployment?: string;
 	apiVersion?: string | null;
+	/** The OpenAPI operationId, e.g. `createSpeech`; none for paths outside OpenAI's document. */
+	operationId?: string;
 	/** The connection was reset while the body arrived (a scripted `reset-upload`). */
 	interrupted?: boolean;
 }
@@ -172,7 +174,7 @@ export class OpenAiTestServer {
 	async start(): Promise<string> {
 		this.core = await startCoreServer({
 			apiPath: (url) => this.route(url).apiPath,
-			replyHeaders: (n) => ({ 'x-request-id': `req_${n}` }),
+			replyHeaders: () => ({ 'x-request-id': `req_${this.requests.length}` }),
 			faultBeforeBody: (request) => {
 				const next = this.scripted[0];
 				if (typeof next !== 'object' || !('fault' in next) || next.fault !== 'reset-upload') return;
@@ -220,6 +222,7 @@ export class OpenAiTestServer {
 		return {
 			method: request.method,
 			apiPath: request.apiPath,
+			...(request.operationId ? { operationId: request.operationId } : {}),
 			headers: request.headers,
 			...(request.json ? { json: request.json } : {}),
 			...(request.fields ? { fields: request.fields } : {}),
@@ -281,9 +284,6 @@ export class OpenAiTestServer {
 		const received = this.recorded(request);
 		this.requests.push(received);
 
-		let reply: Reply | undefined;
-		const send: Send = (status, body, headers = {}) => (reply = { status, body, headers });
-
 		if (this.style === 'azure' && !received.apiVersion) {
 			return { status: 404, body: { error: { code: '404', message: 'Resource not found' } } };
 		}
@@ -317,8 +317,15 @@ export class OpenAiTestServer {
 				),
 			};
 		}
-		if (this.style === 'opper') this.opperReply(received, send);
-		else this.defaultReply(request.operationId, received, send);
+		return this.replyTo(received);
+	}
+
+	/** The reply a request gets when no reply is scripted, e.g. to script it cut off. */
+	replyTo(request: ReceivedRequest): Reply {
+		let reply: Reply | undefined;
+		const send: Send = (status, body, headers = {}) => (reply = { status, body, headers });
+		if (this.style === 'opper') this.opperReply(request, send);
+		else this.defaultReply(request.operationId, request, send);
 		return reply!;
 	}
 
