@@ -184,9 +184,10 @@ const redirect =
 		headers: { location: `${to.baseUrl}${request.apiPath}` },
 	});
 
+/** A reply cut short: the bytes received of those announced, the attempts and what to try. */
 const CUT_OFF = {
-	message: /^The provider's reply was cut off after \d+ bytes/,
-	description: /Max Retries.*attempts: 2/,
+	message: /^The provider's reply was cut off after \d+ bytes of \d+$/,
+	description: /raise Max Retries.*attempts: 2/,
 };
 
 const CASES: FaultCase[] = [
@@ -250,7 +251,11 @@ const CASES: FaultCase[] = [
 		speechOptions: { streamFormat: 'sse' },
 		script: () => [sseWithoutDone(), sseWithoutDone()],
 		attempts: 2,
-		error: CUT_OFF,
+		error: {
+			message:
+				/^The provider's reply was cut off after \d+ bytes: the speech stream ended before its speech.audio.done event$/,
+			description: /raise Max Retries.*attempts: 2/,
+		},
 	},
 	{
 		name: '429 storm with Retry-After, then a reply',
