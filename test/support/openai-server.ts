@@ -1,5 +1,7 @@
 /**
- * A local HTTP server that speaks OpenAI's audio API for integration tests, on loopback only.
+ * A local HTTP server that speaks OpenAI's audio API for integration tests, on loopback only,
+ * built on the core in server/openai-core.ts (routing by OpenAPI operationId, body reading,
+ * faults on the wire). What it adds: the Azure, gateway and Opper routes and contracts.
  *
  * It records every request it receives (JSON bodies, multipart fields and the exact file bytes),
  * validates each one against the official OpenAPI document, and answers:
