@@ -283,14 +283,11 @@ export async function startCoreServer(options: CoreServerOptions): Promise<CoreS
 		headers: { ...options.replyHeaders?.(request), ...reply.headers },
 	});
 
-	async function handle(
-		request: CoreRequest,
-		res: http.ServerResponse,
-	): Promise<void | 'no-reply'> {
+	async function handle(request: CoreRequest, res: http.ServerResponse): Promise<void> {
 		const early = options.faultBeforeBody?.(request);
 		if (early && typeof early === 'object' && early.fault === 'reset-upload') {
 			await resetUpload(request.raw, early.afterBytes);
-			return 'no-reply';
+			return;
 		}
 		if (options.readBody !== false) {
 			Object.assign(request, await readBody(request.raw, options.maxUploadBytes));
@@ -301,10 +298,10 @@ export async function startCoreServer(options: CoreServerOptions): Promise<CoreS
 					: [];
 		}
 		const outcome = await options.answer(request);
-		if (outcome === 'hang') return 'no-reply';
+		if (outcome === 'hang') return;
 		if (outcome === 'reset') {
 			request.raw.socket.destroy();
-			return 'no-reply';
+			return;
 		}
 		if ('fault' in outcome) {
 			if (outcome.fault !== 'reset-upload')
@@ -343,10 +340,13 @@ export async function startCoreServer(options: CoreServerOptions): Promise<CoreS
 						? error
 						: new ApiError(500, `Server failure: ${error.message}`, null, 'server_error');
 				if (!res.headersSent && !res.destroyed)
-					sendReply(res, {
-						status: e.status,
-						body: openAiError(e.message, e.type, e.code, e.param),
-					});
+					sendReply(
+						res,
+						withPreset(request, {
+							status: e.status,
+							body: openAiError(e.message, e.type, e.code, e.param),
+						}),
+					);
 			})
 			.finally(() => options.onDone?.(request, res.statusCode, Date.now() - started));
 	});
