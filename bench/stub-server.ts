@@ -14,11 +14,10 @@
  * - `GET /v1/models` lists two models.
  */
 import busboy from 'busboy';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 import { mpegFrameHeader } from '../package/lib/audio/frames';
 import { readWavLayout } from '../package/lib/audio/wav';
+import { modelList, startCoreServer, type CoreRequest, type Reply } from '../server/openai-core';
 
 export interface StubOptions {
 	/** Delay per minute of uploaded audio, in milliseconds. */
@@ -27,7 +26,7 @@ export interface StubOptions {
 	speechDelayMs: number;
 	/** The audio every speech request gets. */
 	speechAudio: Buffer;
-	/** The largest request body taken on the upload routes, in bytes; OpenAI's is 26,214,400. */
+	/** The largest upload taken on the upload routes, in bytes; OpenAI's is 26,214,400. */
 	maxUploadBytes?: number;
 }
 
@@ -56,6 +55,24 @@ export function secondsOf(head: Buffer, size: number): number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Reads an upload as it streams in: the file's first 64 KiB and its size. */
+async function sizeUp(request: CoreRequest): Promise<{ head: Buffer; size: number }> {
+	return await new Promise((resolve, reject) => {
+		let head = Buffer.alloc(0);
+		let size = 0;
+		const parser = busboy({ headers: request.headers });
+		parser.on('file', (_name, stream) => {
+			stream.on('data', (chunk: Buffer) => {
+				if (head.length < 65536) head = Buffer.concat([head, chunk]).subarray(0, 65536);
+				size += chunk.length;
+			});
+		});
+		parser.on('close', () => resolve({ head, size }));
+		parser.on('error', reject);
+		request.raw.pipe(parser);
+	});
+}
+
 /** Starts the stub on 127.0.0.1 at a free port. */
 export async function startStubServer(options: StubOptions): Promise<StubServer> {
 	let inFlight = 0;
@@ -66,74 +83,50 @@ export async function startStubServer(options: StubOptions): Promise<StubServer>
 		options,
 		stop: async () => undefined,
 	};
-	const server = http.createServer((req, res) => {
-		inFlight++;
-		state.maxInFlight = Math.max(state.maxInFlight, inFlight);
-		const done = (status: number, body: Buffer | string, type: string) => {
+	const upload = async (request: CoreRequest): Promise<Reply> => {
+		const { head, size } = await sizeUp(request);
+		const limit = options.maxUploadBytes ?? Infinity;
+		const read = Math.max(size, Number(request.headers['content-length'] ?? 0));
+		if (read > limit) {
+			const message = `Maximum content size limit (${limit}) exceeded (${read} bytes read)`;
+			return {
+				status: 413,
+				body: { error: { message, type: 'server_error', param: null, code: null } },
+			};
+		}
+		const seconds = secondsOf(head, size);
+		await sleep((seconds / 60) * options.msPerAudioMinute);
+		return { status: 200, body: { text: `${Math.round(seconds)} seconds`, duration: seconds } };
+	};
+	// Routed by the OpenAPI operationId the core found; the body is left for each to read.
+	const handlers: Record<string, (request: CoreRequest) => Promise<Reply>> = {
+		listModels: async () =>
+			modelList(
+				['tts-1', 'whisper-1'].map((id) => ({ id, object: 'model', created: 0, owned_by: 'stub' })),
+			),
+		createSpeech: async (request) => {
+			await new Promise((resolve) => request.raw.on('end', resolve).resume());
+			await sleep(options.speechDelayMs);
+			return { status: 200, headers: { 'content-type': 'audio/mpeg' }, body: options.speechAudio };
+		},
+		createTranscription: upload,
+		createTranslation: upload,
+	};
+	const core = await startCoreServer({
+		readBody: false,
+		answer: async (request) => {
+			inFlight++;
+			state.maxInFlight = Math.max(state.maxInFlight, inFlight);
+			const handler = request.operationId ? handlers[request.operationId] : undefined;
+			const reply = handler
+				? await handler(request)
+				: { status: 404, body: { error: { message: `no route ${request.url.pathname}` } } };
 			inFlight--;
 			state.requests++;
-			res.writeHead(status, { 'content-type': type }).end(body);
-		};
-		const path = (req.url ?? '').replace(/\?.*$/, '');
-		if (req.method === 'GET' && path === '/v1/models') {
-			done(
-				200,
-				JSON.stringify({
-					object: 'list',
-					data: ['tts-1', 'whisper-1'].map((id) => ({ id, object: 'model', owned_by: 'stub' })),
-				}),
-				'application/json',
-			);
-			return;
-		}
-		if (req.method === 'POST' && path === '/v1/audio/speech') {
-			req.resume();
-			req.on('end', () => {
-				void sleep(options.speechDelayMs).then(() => done(200, options.speechAudio, 'audio/mpeg'));
-			});
-			return;
-		}
-		if (req.method === 'POST' && /^\/v1\/audio\/(transcriptions|translations)$/.test(path)) {
-			const limit = options.maxUploadBytes ?? Infinity;
-			const tooLarge = (read: number) => {
-				const message = `Maximum content size limit (${limit}) exceeded (${read} bytes read)`;
-				const body = { error: { message, type: 'server_error', param: null, code: null } };
-				done(413, JSON.stringify(body), 'application/json');
-			};
-			const length = Number(req.headers['content-length'] ?? 0);
-			if (length > limit) {
-				req.resume();
-				req.on('end', () => tooLarge(length));
-				return;
-			}
-			let head = Buffer.alloc(0);
-			let size = 0;
-			const parser = busboy({ headers: req.headers });
-			parser.on('file', (_name, stream) => {
-				stream.on('data', (chunk: Buffer) => {
-					if (head.length < 65536) head = Buffer.concat([head, chunk]).subarray(0, 65536);
-					size += chunk.length;
-				});
-			});
-			parser.on('close', () => {
-				// A body sent without a Content-Length is measured as it arrives.
-				if (size > limit) return tooLarge(size);
-				const seconds = secondsOf(head, size);
-				void sleep((seconds / 60) * options.msPerAudioMinute).then(() =>
-					done(
-						200,
-						JSON.stringify({ text: `${Math.round(seconds)} seconds`, duration: seconds }),
-						'application/json',
-					),
-				);
-			});
-			req.pipe(parser);
-			return;
-		}
-		done(404, JSON.stringify({ error: { message: `no route ${path}` } }), 'application/json');
+			return reply;
+		},
 	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	state.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-	state.stop = async () => await new Promise<void>((resolve) => server.close(() => resolve()));
+	state.baseUrl = `${core.origin}/v1`;
+	state.stop = core.stop;
 	return state;
 }

@@ -112,3 +112,16 @@ export async function validateRequest(request: {
 	);
 	return (result.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim());
 }
+
+/**
+ * The OpenAPI operationId of a request, e.g. `createSpeech` for `POST /audio/speech`, matched by
+ * openapi-backend against the document's paths.
+ *
+ * @param apiPath the path below the API root.
+ * @returns the operationId, or `undefined` when the document has no such operation.
+ */
+export async function operationOf(method: string, apiPath: string): Promise<string | undefined> {
+	const { strict } = await backends();
+	return strict.matchOperation({ method: method.toLowerCase(), path: apiPath, headers: {} })
+		?.operationId;
+}

@@ -1,5 +1,7 @@
 /**
- * A local HTTP server that speaks OpenAI's audio API for integration tests, on loopback only.
+ * A local HTTP server that speaks OpenAI's audio API for integration tests, on loopback only,
+ * built on the core in server/openai-core.ts (routing by OpenAPI operationId, body reading,
+ * faults on the wire). What it adds: the Azure, gateway and Opper routes and contracts.
  *
  * It records every request it receives (JSON bodies, multipart fields and the exact file bytes),
  * validates each one against the official OpenAPI document, and answers:
@@ -8,25 +10,29 @@
  * - otherwise with a scripted reply when a test queued one, else a default reply built from real
  *   fixture audio and transcripts.
  */
-import busboy from 'busboy';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
 import path from 'node:path';
 
-import { validateRequest } from '../../server/openapi-contract';
+import {
+	eventStream,
+	modelList,
+	openAiError,
+	openApiErrors,
+	startCoreServer,
+	transcriptReply,
+	type CoreRequest,
+	type CoreServer,
+	type Fault,
+	type ReceivedFile,
+	type Reply,
+} from '../../server/openai-core';
 import { validateJsonUpload } from './gateway-contract';
 import { validateOpperRequest } from './opper-contract';
 
-export const FIXTURES = path.resolve(__dirname, '../fixtures/audio');
+export type { ReceivedFile } from '../../server/openai-core';
 
-/** A file received in a multipart body. */
-export interface ReceivedFile {
-	field: string;
-	fileName: string;
-	contentType: string;
-	bytes: Buffer;
-}
+export const FIXTURES = path.resolve(__dirname, '../fixtures/audio');
 
 /** One request as the server received it. */
 export interface ReceivedRequest {
@@ -44,6 +50,10 @@ export interface ReceivedRequest {
 	/** Azure style: the deployment named in the path, and the `api-version` query parameter. */
 	deployment?: string;
 	apiVersion?: string | null;
+	/** The OpenAPI operationId, e.g. `createSpeech`; none for paths outside OpenAI's document. */
+	operationId?: string;
+	/** The connection was reset while the body arrived (a scripted `reset-upload`). */
+	interrupted?: boolean;
 }
 
 /**
@@ -57,11 +67,11 @@ export interface ReceivedRequest {
  */
 export type ServerStyle = 'openai' | 'azure' | 'gateway' | 'opper';
 
-/** A reply a test scripts. `reset` drops the connection; `hang` never answers. */
-export type ScriptedReply =
-	| { status: number; headers?: Record<string, string>; body?: string | Buffer | object }
-	| 'reset'
-	| 'hang';
+/**
+ * A reply a test scripts: a reply, a fault of the core (`reset`, `hang`, a reset mid-upload or
+ * mid-reply, a truncated body), or a function of the request (e.g. one that echoes its headers).
+ */
+export type ScriptedReply = Reply | Fault | ((request: ReceivedRequest) => Reply | Fault);
 
 const TRANSCRIPT = 'hello world';
 
@@ -83,11 +93,12 @@ const SPEECH_FIXTURE: Record<string, { file: string; type: string }> = {
 	pcm: { file: 'hello.wav', type: 'audio/pcm' },
 };
 
-function transcriptReply(
-	format: string,
-	task: 'transcribe' | 'translate',
-): { type: string; body: string } {
-	const segments = [
+/** The transcript every default transcription reply carries. */
+const HELLO: Parameters<typeof transcriptReply>[2] = {
+	text: TRANSCRIPT,
+	language: 'english',
+	duration: 1.23,
+	segments: [
 		{
 			id: 0,
 			seek: 0,
@@ -100,72 +111,36 @@ function transcriptReply(
 			compression_ratio: 0.8,
 			no_speech_prob: 0.01,
 		},
-	];
-	switch (format) {
-		case 'text':
-			return { type: 'text/plain; charset=utf-8', body: `${TRANSCRIPT}\n` };
-		case 'srt':
-			return {
-				type: 'text/plain; charset=utf-8',
-				body: `1\n00:00:00,000 --> 00:00:01,100\n${TRANSCRIPT}\n\n`,
-			};
-		case 'vtt':
-			return {
-				type: 'text/plain; charset=utf-8',
-				body: `WEBVTT\n\n00:00:00.000 --> 00:00:01.100\n${TRANSCRIPT}\n\n`,
-			};
-		case 'verbose_json':
-			return {
-				type: 'application/json',
-				body: JSON.stringify({
-					task,
-					language: 'english',
-					duration: 1.23,
-					text: TRANSCRIPT,
-					segments,
-					words: [
-						{ word: 'hello', start: 0.1, end: 0.5 },
-						{ word: 'world', start: 0.55, end: 1.0 },
-					],
-				}),
-			};
-		case 'diarized_json':
-			return {
-				type: 'application/json',
-				body: JSON.stringify({
-					task: 'transcribe',
-					duration: 1.23,
-					text: TRANSCRIPT,
-					segments: [
-						{
-							type: 'transcript.text.segment',
-							id: 'seg_0',
-							start: 0,
-							end: 1.1,
-							text: TRANSCRIPT,
-							speaker: 'A',
-						},
-					],
-				}),
-			};
-		default:
-			return {
-				type: 'application/json',
-				body: JSON.stringify({ text: TRANSCRIPT, usage: { type: 'duration', seconds: 2 } }),
-			};
-	}
-}
+	],
+	words: [
+		{ word: 'hello', start: 0.1, end: 0.5 },
+		{ word: 'world', start: 0.55, end: 1.0 },
+	],
+	extra: { usage: { type: 'duration', seconds: 2 } },
+};
 
-function openAiError(
-	message: string,
-	type: string,
-	code: string | null,
-	param: string | null = null,
-) {
-	return { error: { message, type, param, code } };
-}
+const DIARIZED = {
+	task: 'transcribe',
+	duration: 1.23,
+	text: TRANSCRIPT,
+	segments: [
+		{
+			type: 'transcript.text.segment',
+			id: 'seg_0',
+			start: 0,
+			end: 1.1,
+			text: TRANSCRIPT,
+			speaker: 'A',
+		},
+	],
+};
 
-/** The test server. Create, `start()`, point a credential at `baseUrl`, `stop()` when done. */
+type Send = (
+	status: number,
+	payload: string | Buffer | object,
+	headers?: Record<string, string>,
+) => void;
+
 /**
  * The media type and bytes of a base64 `data:` URI, or undefined for anything else. Read by
  * position: a regular expression over a 30 MB URI can exhaust V8's backtracking stack.
@@ -180,11 +155,7 @@ function parseDataUri(uri: string): { contentType: string; bytes: Buffer } | und
 	return { contentType, bytes: Buffer.from(uri.slice(comma + 1), 'base64') };
 }
 
-/** Server-sent events, one `data:` line per payload. */
-function eventStream(...payloads: object[]): string {
-	return payloads.map((payload) => `data: ${JSON.stringify(payload)}\n\n`).join('');
-}
-
+/** The test server. Create, `start()`, point a credential at `baseUrl`, `stop()` when done. */
 export class OpenAiTestServer {
 	readonly requests: ReceivedRequest[] = [];
 
@@ -200,9 +171,7 @@ export class OpenAiTestServer {
 
 	private readonly scripted: ScriptedReply[] = [];
 
-	private readonly sockets = new Set<Socket>();
-
-	private server: http.Server | undefined;
+	private core: CoreServer | undefined;
 
 	baseUrl = '';
 
@@ -219,128 +188,95 @@ export class OpenAiTestServer {
 	}
 
 	async start(): Promise<string> {
-		this.server = http.createServer((req, res) => {
-			this.handle(req, res).catch((error: Error) => {
-				res.writeHead(500, { 'content-type': 'application/json' });
-				res.end(
-					JSON.stringify(
-						openAiError(`test server failure: ${error.message}`, 'server_error', null),
-					),
-				);
-			});
+		this.core = await startCoreServer({
+			apiPath: (url) => this.route(url).apiPath,
+			replyHeaders: () => ({ 'x-request-id': `req_${this.requests.length}` }),
+			faultBeforeBody: (request) => {
+				const next = this.scripted[0];
+				if (typeof next !== 'object' || !('fault' in next) || next.fault !== 'reset-upload') return;
+				this.scripted.shift();
+				this.requests.push({ ...this.recorded(request), interrupted: true });
+				return next;
+			},
+			validate: (request) => this.validate(request),
+			answer: (request) => this.answer(request),
 		});
-		this.server.on('connection', (socket) => {
-			this.sockets.add(socket);
-			socket.on('close', () => this.sockets.delete(socket));
-		});
-		await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-		const { port } = this.server.address() as AddressInfo;
 		const prefix = { openai: '/v1', azure: '', gateway: '/api/client/v1', opper: '/v3' }[
 			this.style
 		];
-		this.baseUrl = `http://127.0.0.1:${port}${prefix}`;
+		this.baseUrl = `${this.core.origin}${prefix}`;
 		return this.baseUrl;
 	}
 
 	async stop(): Promise<void> {
-		for (const socket of this.sockets) socket.destroy();
-		await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+		await this.core?.stop();
 	}
 
-	private async readBody(
-		req: http.IncomingMessage,
-	): Promise<Pick<ReceivedRequest, 'json' | 'fields' | 'files'>> {
-		const contentType = req.headers['content-type'] ?? '';
-		if (contentType.startsWith('multipart/form-data')) {
-			return await new Promise((resolve, reject) => {
-				const fields: Record<string, string | string[]> = {};
-				const files: ReceivedFile[] = [];
-				const parser = busboy({ headers: req.headers });
-				parser.on('field', (name, value) => {
-					if (name.endsWith('[]')) {
-						const key = name.slice(0, -2);
-						fields[key] = [...((fields[key] as string[] | undefined) ?? []), value];
-					} else {
-						fields[name] = value;
-					}
-				});
-				parser.on('file', (field, stream, info) => {
-					const chunks: Buffer[] = [];
-					stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-					stream.on('end', () =>
-						files.push({
-							field,
-							fileName: info.filename ?? '',
-							contentType: info.mimeType,
-							bytes: Buffer.concat(chunks),
-						}),
-					);
-				});
-				parser.on('close', () => resolve({ fields, files }));
-				parser.on('error', reject);
-				req.pipe(parser);
-			});
-		}
-		const chunks: Buffer[] = [];
-		for await (const chunk of req) chunks.push(chunk as Buffer);
-		const text = Buffer.concat(chunks).toString('utf8');
-		return text ? { json: JSON.parse(text) as Record<string, unknown> } : {};
-	}
-
-	private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+	/** The path below the style's root, and for Azure the deployment and api-version. */
+	private route(url: URL): Pick<ReceivedRequest, 'apiPath' | 'deployment' | 'apiVersion'> {
 		const prefix = { openai: /^\/v1/, azure: /^$/, gateway: /^\/api\/client\/v1/, opper: /^\/v3/ }[
 			this.style
 		];
-		let apiPath = url.pathname.replace(prefix, '');
-		const azure: Pick<ReceivedRequest, 'deployment' | 'apiVersion'> = {};
-		if (this.style === 'azure') {
-			const route =
-				/^\/openai\/deployments\/([^/]+)\/audio\/(speech|transcriptions|translations)$/.exec(
-					url.pathname,
-				);
-			apiPath = route
+		if (this.style !== 'azure') return { apiPath: url.pathname.replace(prefix, '') };
+		const route =
+			/^\/openai\/deployments\/([^/]+)\/audio\/(speech|transcriptions|translations)$/.exec(
+				url.pathname,
+			);
+		return {
+			apiPath: route
 				? `/audio/${route[2]}`
 				: url.pathname === '/openai/models'
 					? '/models'
-					: url.pathname;
-			if (route) azure.deployment = decodeURIComponent(route[1]);
-			azure.apiVersion = url.searchParams.get('api-version');
-		}
-		const body = await this.readBody(req);
-		const contractBody = body.fields
-			? {
-					...body.fields,
-					...Object.fromEntries(
-						(body.files ?? []).map((f) => [f.field, `<${f.bytes.length} bytes>`]),
-					),
-				}
-			: body.json;
-		const jsonUpload =
+					: url.pathname,
+			...(route ? { deployment: decodeURIComponent(route[1]) } : {}),
+			apiVersion: url.searchParams.get('api-version'),
+		};
+	}
+
+	private recorded(request: CoreRequest): ReceivedRequest {
+		const { apiPath: _path, ...azure } = this.route(request.url);
+		return {
+			method: request.method,
+			apiPath: request.apiPath,
+			...(request.operationId ? { operationId: request.operationId } : {}),
+			headers: request.headers,
+			...(request.json ? { json: request.json } : {}),
+			...(request.fields ? { fields: request.fields } : {}),
+			...(request.files ? { files: request.files } : {}),
+			contractErrors: request.contractErrors,
+			...azure,
+		};
+	}
+
+	/** Whether the request is the gateway's JSON upload of seed 002. */
+	private jsonUpload(request: CoreRequest): boolean {
+		return (
 			this.style === 'gateway' &&
-			(apiPath === '/audio/transcriptions' || apiPath === '/audio/translations') &&
-			body.json !== undefined;
-		const contractErrors = jsonUpload
-			? validateJsonUpload(
-					body.json,
-					apiPath === '/audio/translations' ? 'translations' : 'transcriptions',
-				)
-			: this.style === 'opper'
-				? validateOpperRequest(req.method ?? 'GET', apiPath, body.json)
-				: await validateRequest({
-						method: req.method ?? 'GET',
-						apiPath,
-						contentType: req.headers['content-type'],
-						body: contractBody,
-					});
-		const dataUri = parseDataUri(String(body.json?.audio ?? ''));
+			(request.apiPath === '/audio/transcriptions' || request.apiPath === '/audio/translations') &&
+			request.json !== undefined
+		);
+	}
+
+	private async validate(request: CoreRequest): Promise<string[]> {
+		if (this.jsonUpload(request))
+			return validateJsonUpload(
+				request.json,
+				request.apiPath === '/audio/translations' ? 'translations' : 'transcriptions',
+			);
+		if (this.style === 'opper')
+			return validateOpperRequest(request.method, request.apiPath, request.json);
+		return await openApiErrors(request);
+	}
+
+	private async answer(request: CoreRequest): Promise<Reply | Fault> {
+		const dataUri = parseDataUri(String(request.json?.audio ?? ''));
 		if (this.style === 'opper' && dataUri) {
-			body.files = [{ field: 'audio', fileName: '', ...dataUri }];
+			request.files = [{ field: 'audio', fileName: '', ...dataUri }];
 		}
-		if (jsonUpload && contractErrors.length === 0) {
+		if (this.jsonUpload(request) && request.contractErrors.length === 0) {
 			// The decoded audio is recorded as a file, so tests compare bytes as for multipart.
-			const audio = body.json!.audio as { data: string; fileName: string; contentType: string };
-			body.files = [
+			const audio = request.json!.audio as { data: string; fileName: string; contentType: string };
+			request.files = [
 				{
 					field: 'audio',
 					fileName: audio.fileName,
@@ -348,94 +284,61 @@ export class OpenAiTestServer {
 					bytes: Buffer.from(audio.data, 'base64'),
 				},
 			];
-			body.fields = Object.fromEntries(
-				Object.entries(body.json!)
+			request.fields = Object.fromEntries(
+				Object.entries(request.json!)
 					.filter(([k]) => k !== 'audio')
 					.map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : String(v)]),
 			);
 		}
-		const received: ReceivedRequest = {
-			method: req.method ?? 'GET',
-			apiPath,
-			headers: req.headers,
-			...body,
-			contractErrors,
-			...azure,
-		};
+		const received = this.recorded(request);
 		this.requests.push(received);
 
-		const send = (
-			status: number,
-			payload: string | Buffer | object,
-			headers: Record<string, string> = {},
-		) => {
-			const isObject = typeof payload === 'object' && !Buffer.isBuffer(payload);
-			const all: Record<string, string> = {
-				'x-request-id': `req_${this.requests.length}`,
-				...(isObject ? { 'content-type': 'application/json' } : {}),
-				...headers,
-			};
-			// An empty value means "send no such header".
-			for (const [name, value] of Object.entries(all)) if (value === '') delete all[name];
-			res.writeHead(status, all);
-			res.end(isObject ? JSON.stringify(payload) : payload);
-		};
-
-		if (this.style === 'azure' && !azure.apiVersion) {
-			send(404, { error: { code: '404', message: 'Resource not found' } });
-			return;
+		if (this.style === 'azure' && !received.apiVersion) {
+			return { status: 404, body: { error: { code: '404', message: 'Resource not found' } } };
 		}
 		const given = this.keyHeader
-			? String(req.headers[this.keyHeader.toLowerCase()] ?? '')
-			: String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+			? String(request.headers[this.keyHeader.toLowerCase()] ?? '')
+			: String(request.headers.authorization ?? '').replace(/^Bearer /, '');
 		const expected = this.keyHeader ? this.apiKey : `Bearer ${this.apiKey}`;
-		const presented = this.keyHeader ? given : req.headers.authorization;
+		const presented = this.keyHeader ? given : request.headers.authorization;
 		if (this.apiKey !== undefined && presented !== expected) {
 			// Echoes the key like some careless servers do, so that redaction is tested.
-			send(
-				401,
-				openAiError(
+			return {
+				status: 401,
+				body: openAiError(
 					`Incorrect API key provided: ${given}.`,
 					'invalid_request_error',
 					'invalid_api_key',
 				),
-			);
-			return;
+			};
 		}
 
 		const next = this.scripted.shift();
-		if (next === 'reset') {
-			req.socket.destroy();
-			return;
-		}
-		if (next === 'hang') return;
-		if (next) {
-			send(next.status, next.body ?? '', next.headers);
-			return;
-		}
+		if (next) return typeof next === 'function' ? next(received) : next;
 
-		if (contractErrors.length > 0) {
-			send(
-				400,
-				openAiError(
-					`Invalid request: ${contractErrors.join('; ')}`,
+		if (request.contractErrors.length > 0) {
+			return {
+				status: 400,
+				body: openAiError(
+					`Invalid request: ${request.contractErrors.join('; ')}`,
 					'invalid_request_error',
 					'invalid_request',
 				),
-			);
-			return;
+			};
 		}
-		this.defaultReply(received, send);
+		return this.replyTo(received);
 	}
 
-	private opperReply(
-		request: ReceivedRequest,
-		send: (
-			status: number,
-			payload: string | Buffer | object,
-			headers?: Record<string, string>,
-		) => void,
-	): void {
+	/** The reply a request gets when no reply is scripted, e.g. to script it cut off. */
+	replyTo(request: ReceivedRequest): Reply {
+		let reply: Reply | undefined;
+		const send: Send = (status, body, headers = {}) => (reply = { status, body, headers });
+		if (this.style === 'opper') this.opperReply(request, send);
+		else this.defaultReply(request.operationId, request, send);
+		return reply!;
+	}
+
+	private opperReply(request: ReceivedRequest, send: Send): void {
 		if (request.apiPath === '/audio/models') {
 			send(200, {
 				data: [
@@ -483,23 +386,18 @@ export class OpenAiTestServer {
 		});
 	}
 
+	/** OpenAI's replies, routed by the request's OpenAPI operationId. */
 	private defaultReply(
+		operationId: string | undefined,
 		request: ReceivedRequest,
-		send: (
-			status: number,
-			payload: string | Buffer | object,
-			headers?: Record<string, string>,
-		) => void,
+		send: Send,
 	): void {
-		if (this.style === 'opper') {
-			this.opperReply(request, send);
+		if (operationId === 'listModels') {
+			const { status, body } = modelList(DEFAULT_MODELS);
+			send(status, body!);
 			return;
 		}
-		if (request.method === 'GET' && request.apiPath === '/models') {
-			send(200, { object: 'list', data: DEFAULT_MODELS });
-			return;
-		}
-		if (request.apiPath === '/audio/speech') {
+		if (operationId === 'createSpeech') {
 			const format = String(request.json?.response_format ?? 'mp3');
 			const fixture = SPEECH_FIXTURE[format];
 			const bytes = readFileSync(path.join(FIXTURES, fixture.file));
@@ -524,7 +422,7 @@ export class OpenAiTestServer {
 			send(200, format === 'pcm' ? bytes.subarray(44) : bytes, { 'content-type': fixture.type });
 			return;
 		}
-		if (request.apiPath === '/chat/completions') {
+		if (operationId === 'createChatCompletion') {
 			const spoken = (request.json?.modalities as string[] | undefined)?.includes('audio');
 			const answer = 'The speaker says hello world.';
 			const message = spoken
@@ -550,7 +448,7 @@ export class OpenAiTestServer {
 			});
 			return;
 		}
-		if (request.apiPath === '/audio/transcriptions' && request.fields?.stream === 'true') {
+		if (operationId === 'createTranscription' && request.fields?.stream === 'true') {
 			// Seed 001: transcript.text.delta events, then transcript.text.done with the text.
 			const logprobs = [{ token: 'hello', logprob: -0.1, bytes: [104] }];
 			const withLogprobs = ([] as string[])
@@ -572,18 +470,24 @@ export class OpenAiTestServer {
 			);
 			return;
 		}
-		if (request.apiPath === '/audio/transcriptions' || request.apiPath === '/audio/translations') {
-			const reply = transcriptReply(
-				String(request.fields?.response_format ?? 'json'),
-				request.apiPath === '/audio/translations' ? 'translate' : 'transcribe',
-			);
-			if (this.style === 'gateway' && reply.type === 'application/json') {
+		if (operationId === 'createTranscription' || operationId === 'createTranslation') {
+			const format = String(request.fields?.response_format ?? 'json');
+			const reply =
+				format === 'diarized_json'
+					? { status: 200, body: DIARIZED }
+					: transcriptReply(
+							['text', 'srt', 'vtt', 'verbose_json'].includes(format) ? format : 'json',
+							operationId === 'createTranslation' ? 'translate' : 'transcribe',
+							HELLO,
+							['segment', 'word'],
+						);
+			if (this.style === 'gateway' && typeof reply.body === 'object') {
 				// Seed 002: transcripts carry request_id in the body, not in X-Request-Id.
-				const body = { ...JSON.parse(reply.body), request_id: `req_gw_${this.requests.length}` };
-				send(200, JSON.stringify(body), { 'content-type': reply.type, 'x-request-id': '' });
+				const body = { ...reply.body, request_id: `req_gw_${this.requests.length}` };
+				send(200, body, { 'x-request-id': '' });
 				return;
 			}
-			send(200, reply.body, { 'content-type': reply.type });
+			send(reply.status, reply.body!, reply.headers);
 			return;
 		}
 		send(

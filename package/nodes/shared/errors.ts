@@ -15,6 +15,8 @@ export interface AttemptFailure {
 	received?: number;
 	/** Bytes the reply announced (Content-Length), when known. */
 	expected?: number;
+	/** Why a reply that arrived whole counts as cut off, e.g. an event stream without its final event. */
+	reason?: string;
 }
 
 /** The host of a URL, for messages; the URL itself when it cannot be parsed. */
@@ -73,7 +75,10 @@ export function connectionError(
 	let message: string;
 	let hint: string;
 	if (received !== undefined) {
-		message = `The provider's reply was cut off after ${received} bytes${expected ? ` of ${expected}` : ''}`;
+		// "after 26716 of 26716 bytes" would read as no cut at all: say what was missing instead.
+		const short = expected !== undefined && received < expected;
+		const why = !short && failure.reason ? `: ${failure.reason.replace(/^The /, 'the ')}` : '';
+		message = `The provider's reply was cut off after ${received} bytes${short ? ` of ${expected}` : ''}${why}`;
 		hint =
 			'The connection broke while the reply was arriving: run the item again, raise Max Retries, or check a proxy between n8n and the provider that may cut long replies.';
 	} else if (code === 'ECONNREFUSED') {

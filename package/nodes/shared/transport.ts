@@ -294,6 +294,7 @@ export async function audioApiRequest<T>(
 		if (!('error' in outcome)) return outcome.value;
 		if (!brokeOff(outcome.error)) throw outcome.error;
 		failure.code = socketCode(outcome.error);
+		if (outcome.error instanceof CutOffError) failure.reason = outcome.error.message;
 		if (canRetry && (await wait())) continue;
 		throw connectionError(ctx, url, failure, attempt + 1, options.timeoutMs, itemIndex);
 	}
