@@ -54,7 +54,7 @@ beforeAll(async () => {
 				data: { baseUrl: stub.baseUrl, apiKey: KEY },
 			},
 		],
-		workflows: queueWorkflows(),
+		workflows: queueWorkflows(['speak', 'transcribe']),
 		// n8n's own cap on multipart uploads to webhooks, in MiB (default 200).
 		env: { N8N_FORMDATA_FILE_SIZE_MAX: '512' },
 	});
