@@ -246,7 +246,8 @@ export async function startRedis(): Promise<Redis> {
 		port,
 		server,
 		stop: async () => {
-			await server.stop('SIGTERM');
+			// Nothing to save: a short grace, then SIGKILL.
+			await server.stop('SIGTERM', 5000);
 			rmSync(dir, { recursive: true, force: true });
 		},
 	};
@@ -449,7 +450,7 @@ export class QueueCluster {
 			}),
 		});
 		const workers = Array.from({ length: this.options.workers }, () => this.addWorker());
-		await this.main.waitFor(/Editor is now accessible via/, 180_000);
+		await this.main.waitFor(/Editor is now accessible via/, 300_000);
 		await Promise.all(workers);
 	}
 
@@ -493,7 +494,7 @@ export class QueueCluster {
 			),
 		);
 		this.workers[n - 1] = worker;
-		await worker.process.waitFor(/n8n worker is now ready/, 180_000);
+		await worker.process.waitFor(/n8n worker is now ready/, 300_000);
 		return worker;
 	}
 
@@ -570,12 +571,14 @@ function resultNode(): WorkflowNode {
  * - `GET speak?text=&tag=`: Speech → Transcription;
  * - `POST transcribe?tag=` with the audio in the multipart field `data`: Transcription;
  * - `GET transcribe-url?url=&tag=`: Transcription with Audio Source URL;
- * - `GET speak-only?text=&tag=`: Speech alone, for throughput.
+ * - `GET speak-only?text=&tag=`: Speech alone, for throughput;
+ * - `POST hash` with a file in `data`: n8n's own Crypto node hashing it as a stream, the baseline
+ *   of what reading a binary costs n8n itself.
  *
  * @param paths the webhook paths of the workflows wanted (default all).
  */
 export function queueWorkflows(
-	paths: string[] = ['speak', 'transcribe', 'transcribe-url', 'speak-only'],
+	paths: string[] = ['speak', 'transcribe', 'transcribe-url', 'speak-only', 'hash'],
 ): WorkflowJson[] {
 	return [
 		webhookWorkflow('queueSpeak', 'Queue: speech to text', 'GET', 'speak', [
@@ -611,6 +614,35 @@ export function queueWorkflows(
 				},
 			},
 		]),
+		webhookWorkflow('queueHash', 'Queue: n8n reads a binary', 'POST', 'hash', [
+			{
+				name: 'Hash',
+				type: 'n8n-nodes-base.crypto',
+				typeVersion: 2,
+				parameters: {
+					action: 'hash',
+					type: 'SHA256',
+					binaryData: true,
+					binaryPropertyName: 'data',
+					dataPropertyName: 'hash',
+					encoding: 'hex',
+				},
+			},
+			{
+				name: 'Result',
+				type: 'n8n-nodes-base.set',
+				typeVersion: 3.4,
+				parameters: {
+					assignments: {
+						assignments: [
+							{ id: 'e', name: 'executionId', type: 'string', value: '={{ $execution.id }}' },
+							{ id: 'h', name: 'hash', type: 'string', value: '={{ $json.hash }}' },
+						],
+					},
+					options: {},
+				},
+			},
+		]),
 	].filter((w) =>
 		paths.includes(
 			String(w.nodes[0].parameters && (w.nodes[0].parameters as { path: string }).path),
@@ -625,6 +657,8 @@ export interface QueueResult {
 	text?: string;
 	duration?: number;
 	chunks?: number;
+	/** The `hash` workflow's SHA-256 of the file, hex. */
+	hash?: string;
 }
 
 /**
