@@ -14,13 +14,16 @@ cd "$root"
 step() { printf '\n== %s\n' "$*"; }
 
 engines() {
-	step "Speech engines from Debian (flite, ffmpeg, pocketsphinx), and GNU time for peak memory"
+	step "Speech engines from Debian (flite, ffmpeg, pocketsphinx), GNU time for peak memory, PostgreSQL and Redis for the queue-mode test"
 	local missing=()
 	[ -x /usr/bin/time ] || missing+=(time)
 	command -v flite >/dev/null || missing+=(flite)
 	command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 	command -v pocketsphinx_continuous >/dev/null || missing+=(pocketsphinx)
 	[ -d /usr/share/pocketsphinx/model/en-us/en-us ] || missing+=(pocketsphinx-en-us)
+	# n8n's queue mode (test/e2e/queue-mode.test.ts): the test starts its own private instances.
+	compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
+	command -v redis-server >/dev/null || missing+=(redis-server)
 	if [ ${#missing[@]} -eq 0 ]; then
 		echo "already installed"
 		return
