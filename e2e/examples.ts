@@ -159,7 +159,7 @@ export function podcastFeedWorkflow(settings: FeedSettings = FEED_SETTINGS): Wor
 		{
 			name: 'Read Feed',
 			type: 'n8n-nodes-base.rssFeedRead',
-			typeVersion: 1.1,
+			typeVersion: 1.2,
 			position: [480, 100],
 			parameters: { url: '={{ $json.feedUrl }}', options: {} },
 		},
