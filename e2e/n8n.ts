@@ -91,7 +91,17 @@ export function installPackage(): string {
 	writeFileSync(path.join(folder, 'package.json'), '{"private": true}');
 	execFileSync(
 		'npm',
-		['install', '--no-audit', '--no-fund', '--ignore-scripts', path.join(folder, tarball)],
+		// Without the peer dependency n8n-workflow: n8n provides it, and n8n 2.x's own installer
+		// drops peerDependencies before `npm install` (community-packages.service.ts). Installing
+		// it cost the demo tens of seconds.
+		[
+			'install',
+			'--no-audit',
+			'--no-fund',
+			'--ignore-scripts',
+			'--legacy-peer-deps',
+			path.join(folder, tarball),
+		],
 		{
 			cwd: folder,
 			env,
