@@ -8,13 +8,21 @@
  * Installs no system packages: a missing engine is reported with its apt-get line.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 import { parseSubtitles } from '../package/lib/transcript/subtitles';
 import { MissingEngineError } from '../server/engines';
 import { startReferenceServer, type ReferenceServer } from '../server/reference-server';
-import { EXAMPLE_CREDENTIAL, EXAMPLE_TEXT, examples } from './examples';
+import {
+	EXAMPLE_CREDENTIAL,
+	EXAMPLE_TEXT,
+	FEED_SETTINGS,
+	examples,
+	podcastFeedWorkflow,
+} from './examples';
 import { n8nBinary, N8nInstance, ROOT, type Execution, type N8nMajor } from './n8n';
 import { wordErrorRate } from './wer';
 
@@ -68,6 +76,7 @@ async function main(): Promise<number> {
 	}
 	const baseUrl = externalUrl ?? server!.baseUrl;
 	const apiKey = externalKey ?? 'reference-server-needs-no-key';
+	const hosts: FeedHost[] = [];
 
 	try {
 		if (!n8nBinary(major)) {
@@ -95,25 +104,41 @@ async function main(): Promise<number> {
 					},
 				]),
 			);
-			const workflows = examples();
-			for (const [file, wf] of Object.entries(workflows)) {
-				await timed(`import examples/${file}`, () => n8n.importWorkflow(wf));
-			}
-
 			rmSync(outDir, { recursive: true, force: true });
-			mkdirSync(outDir, { recursive: true });
+			const podcastDir = path.join(outDir, 'podcast');
+			mkdirSync(podcastDir, { recursive: true });
+			const feed = await timed(
+				'serve a podcast feed with one short episode on loopback',
+				() => startFeedHost(baseUrl, apiKey),
+				(host) => ({ feedUrl: host.feedUrl }),
+			);
+			hosts.push(feed);
+			const workflows = examples();
+			workflows['podcast-feed-to-subtitles.json'] = podcastFeedWorkflow({
+				...FEED_SETTINGS,
+				feedUrl: feed.feedUrl,
+				folder: podcastDir,
+			});
+			await timed(`import the ${Object.keys(workflows).length} examples (one n8n command)`, () =>
+				n8n.importWorkflows(Object.values(workflows)),
+			);
+
+			const batch = await timed('run all examples in one n8n process', () =>
+				n8n.executeAll({ N8N_RESTRICT_FILE_ACCESS_TO: podcastDir }),
+			);
 			const runs: Record<string, Execution> = {};
 			for (const [file, wf] of Object.entries(workflows)) {
-				runs[file] = await timed(
-					`run examples/${file} in n8n`,
-					() => n8n.execute(wf.id),
-					(execution) => summarise(execution),
-				);
-				const error = runs[file].data?.resultData.error;
-				if (!runs[file].data || error) {
-					throw new Error(
-						`examples/${file} failed: ${error?.message ?? runs[file].stderr.slice(-2000)}${error?.description ? `\n${error.description}` : ''}`,
-					);
+				const run = batch.runs[wf.id];
+				const execution: Execution = { ...batch, data: run?.data, ms: run?.ms ?? 0 };
+				runs[file] = execution;
+				steps.push({
+					step: `run examples/${file} in n8n`,
+					ms: execution.ms,
+					detail: summarise(execution),
+				});
+				console.log(`  ✓ examples/${file} (${execution.ms} ms in n8n)`);
+				if (!run?.data || run.error) {
+					throw new Error(`examples/${file} failed: ${run?.error ?? batch.stderr.slice(-2000)}`);
 				}
 			}
 
@@ -163,13 +188,28 @@ async function main(): Promise<number> {
 						words: transcript.words?.length,
 					},
 					paragraphs: narration.length,
+					podcast: Object.fromEntries(
+						readdirSync(podcastDir).map((name) => [
+							name,
+							name.endsWith('.txt')
+								? {
+										wordErrorRate: round(
+											wordErrorRate(
+												EXAMPLE_TEXT,
+												readFileSync(path.join(podcastDir, name), 'utf8'),
+											),
+										),
+									}
+								: { bytes: readFileSync(path.join(podcastDir, name)).length },
+						]),
+					),
 				},
 				steps,
 				totalMs: Date.now() - started,
 			};
 			writeFileSync(path.join(outDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
 			console.log(
-				`\nWrote ${outDir}: speech.mp3 (${mp3.length} bytes), speech.srt (${result.outputs['speech.srt'].cues} cues), transcript.txt, ${narration.length} narrated paragraphs, result.json`,
+				`\nWrote ${outDir}: speech.mp3 (${mp3.length} bytes), speech.srt (${result.outputs['speech.srt'].cues} cues), transcript.txt, ${narration.length} narrated paragraphs, podcast/ (${readdirSync(podcastDir).join(', ')}), result.json`,
 			);
 			console.log(
 				`Transcript: "${transcript.text}" (word error rate ${result.outputs['transcript.txt'].wordErrorRate} against the input)`,
@@ -179,9 +219,57 @@ async function main(): Promise<number> {
 			n8n.dispose();
 		}
 	} finally {
+		for (const host of hosts) await host.stop();
 		await server?.stop();
 	}
 	return 0;
+}
+
+interface FeedHost {
+	feedUrl: string;
+	stop(): Promise<void>;
+}
+
+/**
+ * A podcast feed on loopback (RSS 2.0, https://www.rssboard.org/rss-specification) with one
+ * episode: the example text, spoken as mp3 by the provider's speech endpoint.
+ */
+async function startFeedHost(baseUrl: string, apiKey: string): Promise<FeedHost> {
+	const reply = await fetch(`${baseUrl.replace(/\/$/, '')}/audio/speech`, {
+		method: 'POST',
+		headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+		body: JSON.stringify({
+			model: 'tts-1',
+			voice: 'alloy',
+			input: EXAMPLE_TEXT,
+			response_format: 'mp3',
+		}),
+	});
+	if (!reply.ok) throw new Error(`speaking the demo episode failed: HTTP ${reply.status}`);
+	const episode = Buffer.from(await reply.arrayBuffer());
+	let base = '';
+	const server = http.createServer((req, res) => {
+		if (req.url === '/episode.mp3') {
+			res
+				.writeHead(200, { 'content-type': 'audio/mpeg', 'content-length': episode.length })
+				.end(episode);
+		} else if (req.url === '/feed.rss') {
+			res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(
+				`<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Demo podcast</title><link>${base}/</link><description>The demo's feed</description>
+<item><title>Coffee after lunch</title><guid isPermaLink="false">demo-1</guid><pubDate>Tue, 01 Dec 2026 08:00:00 GMT</pubDate>
+<enclosure url="${base}/episode.mp3" length="${episode.length}" type="audio/mpeg"/></item>
+</channel></rss>
+`,
+			);
+		} else res.writeHead(404).end();
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+	return {
+		feedUrl: `${base}/feed.rss`,
+		stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+	};
 }
 
 function round(value: number): number {

@@ -59,6 +59,23 @@ describe('npm run demo', () => {
 			expect(result.steps[0].detail.validatesAgainstOpenApi).toBe(true);
 			for (const step of result.steps) expect(step.ms).toBeGreaterThanOrEqual(0);
 			expect(result.outputs['speech.srt'].wordErrorRate).toBeLessThanOrEqual(0.25);
+			// The podcast feed example, from a loopback feed with one short episode.
+			const podcast = path.join(output, 'podcast');
+			const names = ['coffee-after-lunch.json', 'coffee-after-lunch.srt', 'coffee-after-lunch.txt'];
+			expect(Object.keys(result.outputs.podcast).sort()).toEqual(names);
+			expect(
+				wordErrorRate(EXAMPLE_TEXT, readFileSync(path.join(podcast, names[2]), 'utf8')),
+			).toBeLessThanOrEqual(0.25);
+			expect(
+				parseSubtitles(readFileSync(path.join(podcast, names[1]), 'utf8')).length,
+			).toBeGreaterThan(0);
+			expect(
+				JSON.parse(readFileSync(path.join(podcast, names[0]), 'utf8')).segments.length,
+			).toBeGreaterThan(0);
+			// One n8n process runs every example; each has its own timed step.
+			const stepNames = result.steps.map((s: { step: string }) => s.step);
+			expect(stepNames).toContain('run all examples in one n8n process');
+			expect(stepNames.filter((s: string) => s.startsWith('run examples/'))).toHaveLength(4);
 		} finally {
 			rmSync(output, { recursive: true, force: true });
 		}
