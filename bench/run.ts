@@ -193,7 +193,7 @@ class Bench {
 	): Promise<Record<string, number>> {
 		const ms: Record<string, number[]> = Object.fromEntries(nodes.map((node) => [node, []]));
 		for (let run = 0; run < RUNS; run++) {
-			const execution = await n8n.execute(id, this.env);
+			const execution = await n8n.execute(id, this.env, { outputToFile: true });
 			for (const node of nodes) {
 				const items = check(execution, node);
 				if (items.length !== count) throw new Error(`${node} put out ${items.length} items`);
@@ -231,8 +231,7 @@ async function perItemSection(bench: Bench, fsN8n: N8nInstance, memN8n: N8nInsta
 		...transcribe,
 		...speak,
 	]);
-	// In default mode `n8n execute` prints every binary as base64, and a 100 MB run's output is
-	// cut off when n8n exits; 30 uploads keep it whole.
+	// In default mode `n8n execute` prints every binary as base64: 30 uploads keep that small.
 	const memPeers = workflow('benchPeersMem', 'Peers, default binary mode', [
 		readFile('Read Uploads', bench.files.uploads30),
 		...transcribe,

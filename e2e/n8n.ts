@@ -4,9 +4,11 @@
  * ../shared/notes/n8n-runtime.md: n8n 1.123.x and 2.x each in its own folder under e2e/, run with
  * the Node 24 binary in .tools/.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import {
+	closeSync,
 	existsSync,
+	openSync,
 	mkdirSync,
 	mkdtempSync,
 	readFileSync,
@@ -30,6 +32,40 @@ import {
 } from './editor-check';
 
 const run = promisify(execFile);
+
+/**
+ * Runs a command with its output going to files, then reads them. A pipe loses what n8n has not
+ * flushed when it exits (a run with large binaries printed in default mode); a file does not.
+ */
+async function runToFiles(
+	command: string,
+	args: string[],
+	env: NodeJS.ProcessEnv,
+	folder: string,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+	const base = path.join(folder, `output-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+	const out = openSync(`${base}.out`, 'w');
+	const err = openSync(`${base}.err`, 'w');
+	try {
+		const child = spawn(command, args, { env, stdio: ['ignore', out, err] });
+		const timer = setTimeout(() => child.kill('SIGKILL'), 30 * 60_000);
+		const exitCode = await new Promise<number>((resolve) => {
+			child.on('error', () => resolve(1));
+			child.on('exit', (code) => resolve(code ?? 1));
+		});
+		clearTimeout(timer);
+		return {
+			exitCode,
+			stdout: readFileSync(`${base}.out`, 'utf8'),
+			stderr: readFileSync(`${base}.err`, 'utf8'),
+		};
+	} finally {
+		closeSync(out);
+		closeSync(err);
+		rmSync(`${base}.out`, { force: true });
+		rmSync(`${base}.err`, { force: true });
+	}
+}
 
 /** A TCP port on 127.0.0.1 that nothing listens on at the moment of asking. */
 export async function freePort(): Promise<number> {
@@ -220,7 +256,7 @@ export class N8nInstance {
 		};
 	}
 
-	private async n8n(args: string[], extraEnv?: Record<string, string>) {
+	private async n8n(args: string[], extraEnv?: Record<string, string>, toFiles = false) {
 		// n8n 2.x starts its task broker even with runners off, on port 5679 unless told otherwise;
 		// a free port each time lets several n8n processes run at once.
 		const brokerPort = String(await freePort());
@@ -235,6 +271,15 @@ export class N8nInstance {
 			const found = [...stderr.matchAll(/N8N_PEAK_RSS_KB=(\d+)/g)].pop();
 			return found ? { peakRssKb: Number(found[1]) } : {};
 		};
+		if (toFiles) {
+			const { exitCode, stdout, stderr } = await runToFiles(
+				command,
+				commandArgs,
+				this.env(extraEnv),
+				this.userFolder,
+			);
+			return { exitCode, stdout, stderr, ms: Date.now() - started, ...peak(stderr) };
+		}
 		try {
 			const { stdout, stderr } = await run(command, commandArgs, {
 				env: this.env(extraEnv),
@@ -329,8 +374,16 @@ export class N8nInstance {
 	 * Runs an imported workflow with `n8n execute --id`. The run data is parsed from the output
 	 * whatever the exit code: 2.x sometimes crashes on exit after printing a complete result.
 	 */
-	async execute(id: string, extraEnv?: Record<string, string>): Promise<Execution> {
-		const result = await this.n8n(['execute', '--id', id, '--rawOutput'], extraEnv);
+	async execute(
+		id: string,
+		extraEnv?: Record<string, string>,
+		options: { outputToFile?: boolean } = {},
+	): Promise<Execution> {
+		const result = await this.n8n(
+			['execute', '--id', id, '--rawOutput'],
+			extraEnv,
+			options.outputToFile,
+		);
 		return { ...result, data: parseExecutionOutput(result.stdout) };
 	}
 
