@@ -14,13 +14,15 @@ cd "$root"
 step() { printf '\n== %s\n' "$*"; }
 
 engines() {
-	step "Speech engines from Debian (flite, ffmpeg, pocketsphinx), and GNU time for peak memory"
+	step "Speech engines from Debian (flite, ffmpeg, pocketsphinx), GNU time for peak memory, chromium for the editor test"
 	local missing=()
 	[ -x /usr/bin/time ] || missing+=(time)
 	command -v flite >/dev/null || missing+=(flite)
 	command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 	command -v pocketsphinx_continuous >/dev/null || missing+=(pocketsphinx)
 	[ -d /usr/share/pocketsphinx/model/en-us/en-us ] || missing+=(pocketsphinx-en-us)
+	# The editor test (test/e2e/editor.test.ts) drives Debian's browser; nothing downloads one.
+	command -v chromium >/dev/null || missing+=(chromium)
 	if [ ${#missing[@]} -eq 0 ]; then
 		echo "already installed"
 		return
