@@ -256,9 +256,14 @@ async function addNode(name: string, community = false): Promise<void> {
 	if (community) await page.getByRole('button', { name: 'Add to workflow' }).click();
 }
 
-/** Closes the open node panel (NDV) as a user does, with Escape. */
+/**
+ * Closes the open node panel (NDV) as a user does: with its close button (n8n 2.41's
+ * `ndv-close-button`), or Escape where there is none. Escape alone is taken by a focused text box.
+ */
 async function closePanel(): Promise<void> {
-	await page.keyboard.press('Escape');
+	const close = page.getByTestId('ndv-close-button');
+	if (await close.isVisible()) await close.click();
+	else await page.keyboard.press('Escape');
 	await page.getByTestId('ndv').waitFor({ state: 'hidden' });
 }
 
