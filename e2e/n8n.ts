@@ -238,7 +238,8 @@ export class N8nInstance {
 		rmSync(this.userFolder, { recursive: true, force: true });
 	}
 
-	private env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+	/** The environment n8n commands of this instance run with, plus `extra`. */
+	env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 		return {
 			PATH: `${NODE_BIN}:${process.env.PATH}`,
 			HOME: this.userFolder,

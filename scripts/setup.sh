@@ -14,7 +14,7 @@ cd "$root"
 step() { printf '\n== %s\n' "$*"; }
 
 engines() {
-	step "Speech engines from Debian (flite, ffmpeg, pocketsphinx), GNU time for peak memory, PostgreSQL and Redis for the queue-mode test"
+	step "Speech engines from Debian (flite, ffmpeg, pocketsphinx), GNU time for peak memory, chromium for the editor test, PostgreSQL and Redis for the queue-mode test"
 	local missing=()
 	[ -x /usr/bin/time ] || missing+=(time)
 	command -v flite >/dev/null || missing+=(flite)
@@ -24,6 +24,8 @@ engines() {
 	# n8n's queue mode (test/e2e/queue-mode.test.ts): the test starts its own private instances.
 	compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
 	command -v redis-server >/dev/null || missing+=(redis-server)
+	# The editor test (test/e2e/editor.test.ts) drives Debian's browser; nothing downloads one.
+	command -v chromium >/dev/null || missing+=(chromium)
 	if [ ${#missing[@]} -eq 0 ]; then
 		echo "already installed"
 		return
