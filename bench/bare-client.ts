@@ -88,7 +88,7 @@ export async function transcribeInChunks(
 	const fd = openSync(file, 'r');
 	readSync(fd, head, 0, head.length, 0);
 	closeSync(fd);
-	const layout = readWavLayout(head);
+	const layout = head.toString('latin1', 0, 4) === 'RIFF' ? readWavLayout(head) : undefined;
 	const start = layout?.dataOffset ?? 0;
 	const align = layout?.format.blockAlign ?? 1;
 	const step = Math.ceil((size - start) / chunks / align) * align;

@@ -298,7 +298,12 @@ async function peak(bench: Bench, n8n: N8nInstance, id: string, node?: string, r
 		try {
 			items = nodeOutput(execution, node);
 			const error = items.find((item) => item.json.error)?.json.error;
-			if (error) failure = String(error);
+			// The HTTP Request node puts an object here: {message, httpCode, ...}.
+			if (error)
+				failure =
+					typeof error === 'object'
+						? `${(error as { httpCode?: string }).httpCode ?? ''} ${(error as { message?: string }).message ?? JSON.stringify(error)}`.trim()
+						: String(error);
 		} catch (error) {
 			// n8n's own words, e.g. "Cannot create a string longer than 0x1fffffe8 characters".
 			const said = `${execution.stdout}\n${execution.stderr}`
@@ -497,9 +502,11 @@ async function main(): Promise<void> {
 		bench = new Bench(stub, files, { N8N_RESTRICT_FILE_ACCESS_TO: dir });
 		const fsN8n = await bench.instance('filesystem');
 		const memN8n = await bench.instance('default');
-		await perItemSection(bench, fsN8n, memN8n);
-		await memorySection(bench, fsN8n, memN8n);
-		await scalingSection(bench, fsN8n);
+		// BENCH_SECTIONS=peers,memory,scaling (the default) picks the sections to run.
+		const sections = (process.env.BENCH_SECTIONS ?? 'peers,memory,scaling').split(',');
+		if (sections.includes('peers')) await perItemSection(bench, fsN8n, memN8n);
+		if (sections.includes('memory')) await memorySection(bench, fsN8n, memN8n);
+		if (sections.includes('scaling')) await scalingSection(bench, fsN8n);
 
 		const n8nVersion = (
 			JSON.parse(
