@@ -27,15 +27,33 @@ class FileHost {
 				return;
 			}
 			const chunked = req.url?.startsWith('/chunked/');
-			const file = this.files[(req.url ?? '').replace('/chunked/', '/')];
+			// /cut/: the first download breaks off halfway, as a host drops a connection left idle;
+			// /cut-norange/ breaks the same way and ignores Range requests.
+			const cut = /^\/cut(-norange)?\//.exec(req.url ?? '');
+			const file = this.files[(req.url ?? '').replace(/^\/(chunked|cut|cut-norange)\//, '/')];
 			if (!file) {
 				res.writeHead(404, { 'content-type': 'text/plain' }).end('no such file');
+				return;
+			}
+			const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
+			if (range && cut?.[1] !== '-norange') {
+				const from = Number(range[1]);
+				res.writeHead(206, {
+					'content-type': 'audio/wav',
+					'content-length': String(file.length - from),
+					'content-range': `bytes ${from}-${file.length - 1}/${file.length}`,
+				});
+				res.end(file.subarray(from));
 				return;
 			}
 			res.writeHead(200, {
 				'content-type': 'audio/wav',
 				...(chunked ? {} : { 'content-length': String(file.length) }),
 			});
+			if (cut) {
+				res.write(file.subarray(0, Math.floor(file.length / 2)), () => res.destroy());
+				return;
+			}
 			// In blocks, as a real host streams a long file.
 			for (let i = 0; i < file.length; i += 65536) res.write(file.subarray(i, i + 65536));
 			res.end();
@@ -118,6 +136,41 @@ describe.each<BinaryMode>(['default', 'filesystem'])(
 			expect(JSON.stringify(host.requests)).not.toContain(KEY);
 			expect(host.requests[0].headers.authorization).toBeUndefined();
 			expect(item.binary).toBeUndefined();
+		});
+
+		it('picks a broken download up where it broke, with a Range request, and stitches as if whole', async () => {
+			const whole = await transcribe(`${host.base}/episode.wav`, { maxUploadMb: 0.1 });
+			const sentWhole = provider.requests.map((r) => r.files![0].bytes);
+			provider.requests.splice(0);
+			host.requests.splice(0);
+			const result = await transcribe(`${host.base}/cut/episode.wav`, { maxUploadMb: 0.1 });
+			const [item] = result.output('Transcribe');
+			expect(item.json.error).toBeUndefined();
+			expect(item.json.text).toBe(whole.output('Transcribe')[0].json.text);
+			// The same chunks, byte for byte, as from the download that did not break.
+			expect(provider.requests.map((r) => r.files![0].bytes)).toEqual(sentWhole);
+			expect(host.requests.map((r) => r.headers.range)).toEqual([
+				undefined,
+				`bytes=${Math.floor(episode.length / 2)}-`,
+			]);
+			expect(JSON.stringify(host.requests)).not.toContain(KEY);
+		});
+
+		it('fails the item when a broken download cannot be resumed, and sends no partial transcript', async () => {
+			const result = await transcribe(`${host.base}/cut-norange/episode.wav`, {
+				maxUploadMb: 0.1,
+				maxRetries: 0,
+			});
+			const [item] = result.output('Transcribe');
+			const half = Math.floor(episode.length / 2);
+			expect(item.json.error).toBe(
+				`The download of ${host.base}/cut-norange/episode.wav broke off after ${half} of ${episode.length} bytes`,
+			);
+			expect(item.json.description).toMatch(
+				/did not resume it from that byte \(Range request\): run the item again, or download the file with an HTTP Request node and use Audio Source: Binary\. — Item 0 \("episode.wav"\)$/,
+			);
+			expect(item.json.text).toBeUndefined();
+			expect(host.requests[1].headers.range).toBe(`bytes=${Math.floor(episode.length / 2)}-`);
 		});
 
 		it('sends a download within the limit in one upload, byte for byte, also without a length', async () => {

@@ -7,6 +7,7 @@ import {
 	sniffContainer,
 	type ContainerInfo,
 } from '../../lib/audio/container';
+import { AudioApiError } from '../../lib/errors';
 import type { ItemRun } from './items';
 
 /** Bytes read from the start, as n8n's binary store or an HTTP download give them. */
@@ -239,11 +240,12 @@ export async function urlAudio(
 	}
 	const name = decodeURIComponent(parsed.pathname.split('/').pop() ?? '') || 'audio';
 	item.fileName = name;
-	const download = async () => {
+	const download = async (from = 0) => {
 		const response = (await ctx.helpers
 			.httpRequest({
 				method: 'GET',
 				url,
+				...(from > 0 ? { headers: { Range: `bytes=${from}-` } } : {}),
 				encoding: 'stream',
 				returnFullResponse: true,
 				ignoreHttpStatusErrors: true,
@@ -271,7 +273,27 @@ export async function urlAudio(
 		return value === undefined ? undefined : String(Array.isArray(value) ? value[0] : value);
 	};
 	const length = Number(header('content-length'));
-	const { head, whole } = await peek(first.body, SNIFF_BYTES);
+	// A length and no Content-Encoding: byte offsets of what arrived are offsets in the file.
+	const canResume = Number.isFinite(length) && length > 0 && !header('content-encoding');
+	const resume = async (from: number) => {
+		const next = await download(from);
+		const range = String(next.headers['content-range'] ?? '');
+		if (next.statusCode === 206 && range.startsWith(`bytes ${from}-`)) return next.body;
+		next.body.destroy?.();
+		return undefined;
+	};
+	const broke = (offset: number, error: unknown) =>
+		new AudioApiError(
+			`The download of ${url} broke off after ${offset}${canResume ? ` of ${length}` : ''} bytes${
+				error instanceof Error && error.message ? ` (${error.message})` : ''
+			}`,
+			canResume
+				? 'The host closed the connection and did not resume it from that byte (Range request): run the item again, or download the file with an HTTP Request node and use Audio Source: Binary.'
+				: 'The host closed the connection and sent no length to resume by: run the item again, or download the file with an HTTP Request node and use Audio Source: Binary.',
+		);
+	const body = (stream: ByteStream) =>
+		canResume ? resumable(stream, length, resume, broke) : named(stream, broke);
+	const { head, whole } = await peek(body(first.body), SNIFF_BYTES);
 	const found = describe(head, name, header('content-type') ?? '');
 	if (!found.audio) {
 		first.body.destroy?.();
@@ -286,8 +308,63 @@ export async function urlAudio(
 		...(Number.isFinite(length) && length > 0 && !header('content-encoding')
 			? { size: length }
 			: {}),
-		...reopening(whole, first.body, async () => (await download()).body),
+		...reopening(whole, first.body, async () => body((await download()).body)),
 	};
+}
+
+/**
+ * A download's body that picks up where it broke. When the connection drops before `size` bytes
+ * (a host closing a connection left idle while earlier chunks upload, or a reset), the rest is
+ * asked for with an HTTP Range request from the byte reached (RFC 9110, section 14.2), so a long
+ * episode is not downloaded again from the start.
+ *
+ * @param resume opens the rest from a byte offset; `undefined` when the host does not answer 206
+ *   from that byte.
+ * @throws the error `broke` makes, when the host cannot resume, or after three breaks in a row
+ *   that brought no new byte.
+ */
+async function* resumable(
+	first: ByteStream,
+	size: number,
+	resume: (from: number) => Promise<ByteStream | undefined>,
+	broke: (offset: number, error: unknown) => Error,
+): AsyncGenerator<Uint8Array> {
+	let stream = first;
+	let offset = 0;
+	let fruitless = 0;
+	for (;;) {
+		const before = offset;
+		let broken: unknown;
+		try {
+			for await (const block of stream) {
+				offset += block.length;
+				yield block;
+			}
+		} catch (error) {
+			broken = error;
+		}
+		if (offset >= size) return;
+		fruitless = offset > before ? 0 : fruitless + 1;
+		const next = fruitless < 3 ? await resume(offset).catch(() => undefined) : undefined;
+		if (!next) throw broke(offset, broken);
+		stream = next;
+	}
+}
+
+/** A download's body whose break is told as one, with the bytes that arrived. */
+async function* named(
+	stream: ByteStream,
+	broke: (offset: number, error: unknown) => Error,
+): AsyncGenerator<Uint8Array> {
+	let offset = 0;
+	try {
+		for await (const block of stream) {
+			offset += block.length;
+			yield block;
+		}
+	} catch (error) {
+		throw broke(offset, error);
+	}
 }
 
 /**
