@@ -274,25 +274,9 @@ export async function urlAudio(
 	};
 	const length = Number(header('content-length'));
 	// A length and no Content-Encoding: byte offsets of what arrived are offsets in the file.
-	const canResume = Number.isFinite(length) && length > 0 && !header('content-encoding');
-	const resume = async (from: number) => {
-		const next = await download(from);
-		const range = String(next.headers['content-range'] ?? '');
-		if (next.statusCode === 206 && range.startsWith(`bytes ${from}-`)) return next.body;
-		next.body.destroy?.();
-		return undefined;
-	};
-	const broke = (offset: number, error: unknown) =>
-		new AudioApiError(
-			`The download of ${url} broke off after ${offset}${canResume ? ` of ${length}` : ''} bytes${
-				error instanceof Error && error.message ? ` (${error.message})` : ''
-			}`,
-			canResume
-				? 'The host closed the connection and did not resume it from that byte (Range request): run the item again, or download the file with an HTTP Request node and use Audio Source: Binary.'
-				: 'The host closed the connection and sent no length to resume by: run the item again, or download the file with an HTTP Request node and use Audio Source: Binary.',
-		);
-	const body = (stream: ByteStream) =>
-		canResume ? resumable(stream, length, resume, broke) : named(stream, broke);
+	const size =
+		Number.isFinite(length) && length > 0 && !header('content-encoding') ? length : undefined;
+	const body = downloadBody(url, size, download);
 	const { head, whole } = await peek(body(first.body), SNIFF_BYTES);
 	const found = describe(head, name, header('content-type') ?? '');
 	if (!found.audio) {
@@ -305,11 +289,49 @@ export async function urlAudio(
 	}
 	return {
 		...found.info,
-		...(Number.isFinite(length) && length > 0 && !header('content-encoding')
-			? { size: length }
-			: {}),
+		...(size !== undefined ? { size } : {}),
 		...reopening(whole, first.body, async () => body((await download()).body)),
 	};
+}
+
+/** A download's reply: its status, headers and body. */
+interface Download {
+	statusCode: number;
+	headers: Record<string, unknown>;
+	body: ByteStream;
+}
+
+/**
+ * How a download's body is read: resumed from the byte reached when it breaks and its `size` is
+ * known, and in any case failing with an error that names the URL and the bytes that arrived.
+ *
+ * @param download opens the URL, from a byte offset when given one (a Range request).
+ */
+function downloadBody(
+	url: string,
+	size: number | undefined,
+	download: (from?: number) => Promise<Download>,
+): (stream: ByteStream) => AsyncIterable<Uint8Array> {
+	const fix =
+		'run the item again, or download the file with an HTTP Request node and use Audio Source: Binary.';
+	const broke = (offset: number, error: unknown) =>
+		new AudioApiError(
+			`The download of ${url} broke off after ${offset}${size !== undefined ? ` of ${size}` : ''} bytes${
+				error instanceof Error && error.message ? ` (${error.message})` : ''
+			}`,
+			size !== undefined
+				? `The host closed the connection and did not resume it from that byte (Range request): ${fix}`
+				: `The host closed the connection and sent no length to resume by: ${fix}`,
+		);
+	const resume = async (from: number) => {
+		const next = await download(from);
+		const range = String(next.headers['content-range'] ?? '');
+		if (next.statusCode === 206 && range.startsWith(`bytes ${from}-`)) return next.body;
+		next.body.destroy?.();
+		return undefined;
+	};
+	return (stream) =>
+		size !== undefined ? resumable(stream, size, resume, broke) : named(stream, broke);
 }
 
 /**
