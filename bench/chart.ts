@@ -17,9 +17,13 @@ export function perItemChart(rows: ChartRow[], contenders: string[]): string {
 	const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 900, height: 420 });
 	chart.setOption({
 		animation: false,
-		title: { text: 'Milliseconds per item (lower is better)', left: 'center' },
-		legend: { top: 30 },
-		grid: { top: 70, left: 60, right: 20, bottom: 60 },
+		title: {
+			text: 'Milliseconds per item (lower is better)',
+			left: 'center',
+			textStyle: { fontSize: 15 },
+		},
+		legend: { top: 34 },
+		grid: { top: 80, left: 60, right: 20, bottom: 60 },
 		xAxis: {
 			type: 'category',
 			data: rows.map((row) => row.label),
