@@ -350,6 +350,10 @@ export async function startCoreServer(options: CoreServerOptions): Promise<CoreS
 			})
 			.finally(() => options.onDone?.(request, res.statusCode, Date.now() - started));
 	});
+	// A speech engine may take minutes on a podcast chunk: no request or keep-alive timeout may
+	// cut a connection while its reply is being made (Node's default requestTimeout is 300 s).
+	server.requestTimeout = 0;
+	server.keepAliveTimeout = 60_000;
 	server.on('connection', (socket) => {
 		sockets.add(socket);
 		socket.on('close', () => sockets.delete(socket));
