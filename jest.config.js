@@ -5,9 +5,10 @@ module.exports = {
 	roots: ['<rootDir>/test'],
 	testMatch: ['**/*.test.ts'],
 	// Run on their own until they pass: queue mode (npm run test:queue) until its memory target is
-	// met, issue 16; the podcast feed (npm run test:feed) until its long download survives the
-	// waits for uploads, issue 14; the editor (npm run test:editor) until its Model list step is
-	// steady, issue 10.
+	// met, issue 16; the podcast feed (npm run test:feed) until it is rerun with the download
+	// resume, issue 14; the editor (npm run test:editor) until its Model list step is
+	// steady, issue 10; the podcast (npm run test:podcast) until it is rerun with Chunk Overlap 0,
+	// issue 11.
 	testPathIgnorePatterns: process.env.OWN_E2E
 		? []
 		: [
@@ -15,6 +16,7 @@ module.exports = {
 				'/queue-mode\\.test\\.ts$',
 				'/podcast-feed\\.test\\.ts$',
 				'/editor\\.test\\.ts$',
+				'/podcast\\.test\\.ts$',
 			],
 	testTimeout: 60_000,
 	transform: {

@@ -117,10 +117,20 @@ function podcastWorkflow(id: string, file: string) {
 			type: 'n8n-nodes-base.readWriteFile',
 			parameters: { operation: 'read', fileSelector: file, options: {} },
 		},
-		transcriptionNode('SRT', { responseFormat: 'srt' }, { after: ['Read'] }),
+		// Chunk Overlap 0: the node's chunks are then the baseline's, cut by cut, and its stitched
+		// segments can be compared with the baseline's one by one. Overlap is tested elsewhere.
+		transcriptionNode(
+			'SRT',
+			{ responseFormat: 'srt', options: { chunkOverlap: 0 } },
+			{ after: ['Read'] },
+		),
 		transcriptionNode(
 			'Verbose',
-			{ responseFormat: 'verbose_json', timestampGranularities: ['segment'] },
+			{
+				responseFormat: 'verbose_json',
+				timestampGranularities: ['segment'],
+				options: { chunkOverlap: 0 },
+			},
 			{ after: ['Read'] },
 		),
 	]);
