@@ -7,8 +7,8 @@ module.exports = {
 	// Run on their own until they pass: queue mode (npm run test:queue) until its memory target is
 	// met, issue 16; the podcast feed (npm run test:feed) until it is rerun with the download
 	// resume, issue 14; the editor (npm run test:editor) until its Model list step is
-	// steady, issue 10; the podcast (npm run test:podcast) until it is rerun with Chunk Overlap 0,
-	// issue 11.
+	// steady, issue 10; the podcast (npm run test:podcast) until its memory check passes (n8n grew
+	// 105 MB where 100 MB is allowed), issue 11.
 	testPathIgnorePatterns: process.env.OWN_E2E
 		? []
 		: [
