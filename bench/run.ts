@@ -14,21 +14,14 @@
  *    minute of audio), against the bare client sending as many chunks at 1 and 4.
  */
 import { execFileSync } from 'node:child_process';
-import {
-	createWriteStream,
-	mkdirSync,
-	mkdtempSync,
-	readFileSync,
-	rmSync,
-	statSync,
-	writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { joinAudio } from '../package/lib/audio/join';
 import { pcm16Format, wavHeader } from '../package/lib/audio/wav';
 import { N8nInstance, ROOT, nodeOutput, type BinaryDataMode, type Execution } from '../e2e/n8n';
+import { writeLongWav } from '../e2e/queue';
 import { listItems, workflow, type WorkflowNode } from '../e2e/workflows';
 import * as bare from './bare-client';
 import { perItemChart, type ChartRow } from './chart';
@@ -58,22 +51,8 @@ const fixed = (value: number | undefined, digits = 1) =>
 	value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits);
 
 /** Writes a 48 kHz stereo WAV of a 440 Hz tone with `dataBytes` of samples. */
-async function writeWav(file: string, dataBytes: number): Promise<void> {
-	const format = pcm16Format(48000, 2);
-	const second = Buffer.alloc(format.byteRate);
-	for (let i = 0; i < second.length / 4; i++) {
-		const sample = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 48000));
-		second.writeInt16LE(sample, i * 4);
-		second.writeInt16LE(sample, i * 4 + 2);
-	}
-	const out = createWriteStream(file);
-	out.write(wavHeader(format, dataBytes));
-	for (let written = 0; written < dataBytes; written += second.length) {
-		const block = second.subarray(0, Math.min(second.length, dataBytes - written));
-		if (!out.write(block)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-	}
-	await new Promise<void>((resolve) => out.end(() => resolve()));
-}
+const writeWav = (file: string, dataBytes: number) =>
+	writeLongWav(file, dataBytes, pcm16Format(48000, 2));
 
 /** One minute of a tone in noise as 160 kbps MP3, from ffmpeg. */
 function mp3Minute(): Buffer {

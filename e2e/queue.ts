@@ -21,12 +21,13 @@ import {
 	symlinkSync,
 	writeFileSync,
 } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { pcm16Format, wavHeader } from '../package/lib/audio/wav';
-import { installPackage, n8nBinary, ROOT } from './n8n';
+import { freePort, installPackage, n8nBinary, ROOT } from './n8n';
+
+export { freePort };
 import {
 	speechNode,
 	transcriptionNode,
@@ -50,18 +51,6 @@ process.on('exit', () => {
 		}
 	}
 });
-
-/** A free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-	return await new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as net.AddressInfo;
-			server.close(() => resolve(port));
-		});
-	});
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -662,15 +651,22 @@ export interface QueueResult {
 }
 
 /**
- * Writes a 16 kHz mono 16-bit WAV of `dataBytes` bytes of audio (a 440 Hz tone), in blocks.
+ * Writes a 16-bit WAV of `dataBytes` bytes of audio (a 440 Hz tone on every channel), in blocks;
+ * 16 kHz mono unless `format` says otherwise.
  *
  * @returns the audio's length in seconds.
  */
-export async function writeLongWav(file: string, dataBytes: number): Promise<number> {
-	const format = pcm16Format(16000, 1);
+export async function writeLongWav(
+	file: string,
+	dataBytes: number,
+	format = pcm16Format(16000, 1),
+): Promise<number> {
 	const second = Buffer.alloc(format.byteRate);
-	for (let i = 0; i < second.length / 2; i++)
-		second.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 16000)), i * 2);
+	for (let frame = 0; frame < format.sampleRate; frame++) {
+		const sample = Math.round(8000 * Math.sin((2 * Math.PI * 440 * frame) / format.sampleRate));
+		for (let channel = 0; channel < format.channels; channel++)
+			second.writeInt16LE(sample, (frame * format.channels + channel) * 2);
+	}
 	const out = createWriteStream(file);
 	out.write(wavHeader(format, dataBytes));
 	for (let written = 0; written < dataBytes; written += second.length) {
