@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { sniffContainer } from '../../package/lib/audio/container';
-import { framesOf } from '../../package/lib/audio/frames';
+import { FrameReader, framesOf } from '../../package/lib/audio/frames';
 import { joinAudio, JoinError } from '../../package/lib/audio/join';
 import {
 	readChunk,
@@ -171,6 +171,49 @@ describe('splitAudio: MP3', () => {
 			/Free-format MP3 .* cannot be split/,
 		);
 	});
+});
+
+describe('FrameReader over blocks', () => {
+	// An ID3v2 tag, 3 bytes of junk and an ID3v1 tag around the frames, so that tags and resyncs
+	// also fall across block edges.
+	const id3 = Buffer.concat([
+		Buffer.from('ID3\x04\x00\x00\x00\x00\x03\x00', 'latin1'),
+		Buffer.alloc(384, 7),
+	]);
+	const tagged = (bytes: Buffer) =>
+		Buffer.concat([id3, bytes, Buffer.from([1, 2, 3]), Buffer.from('TAG'), Buffer.alloc(125)]);
+
+	it.each([
+		['MP3 (CBR)', 'mp3' as const, () => tagged(mp3Cbr)],
+		['MP3 (VBR)', 'mp3' as const, () => tagged(mp3Vbr)],
+		['ADTS AAC', 'aac' as const, () => aac],
+	])(
+		'%s: the same frames at the same offsets whatever the block size, as views of the blocks',
+		(_name, codec, bytes) => {
+			const whole = framesOf(bytes(), codec);
+			expect(whole.length).toBeGreaterThan(100);
+			for (const size of [1, 777, 16_384, 16_385, 20_000, 65_536]) {
+				const reader = new FrameReader(codec);
+				const input = blocks(Buffer.from(bytes()), size);
+				const frames = [...input.flatMap((block) => reader.push(block)), ...reader.end()];
+				expect(frames.map((f) => [f.offset, f.bytes.length])).toEqual(
+					whole.map((f) => [f.offset, f.bytes.length]),
+				);
+				expect(
+					Buffer.concat(frames.map((f) => f.bytes)).equals(
+						Buffer.concat(whole.map((f) => f.bytes)),
+					),
+				).toBe(true);
+				if (size === 65_536) {
+					// Past the first 16 KB of a block, frames are read in place: no copies.
+					const inPlace = frames.filter((f) =>
+						input.some((block) => block.buffer === f.bytes.buffer),
+					);
+					expect(inPlace.length).toBeGreaterThan(frames.length * 0.5);
+				}
+			}
+		},
+	);
 });
 
 describe('splitAudio: ADTS AAC and the rest', () => {

@@ -38,6 +38,13 @@ interface FrameHeader {
 	sampleRate: number;
 }
 
+/**
+ * Bytes of a new block joined to the end of the last one, enough to finish any frame that
+ * straddles them (MP3 frames are at most 2,881 bytes, ADTS frames at most 8,191) and to read a
+ * tag's header.
+ */
+const JOIN_BYTES = 16 * 1024;
+
 const MPEG_BITRATES: Record<string, number[]> = {
 	// [version 1 | 2][layer], kbps by index 1..14
 	'1-1': [32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
@@ -159,7 +166,9 @@ export function isMpegInfoFrame(frame: Uint8Array): boolean {
 
 /**
  * Cuts a byte stream into frames as the bytes arrive, keeping at most one frame plus one
- * incoming block in memory. Tags (ID3v2 anywhere, ID3v1, APEv2) and the Xing/Info/VBRI frame
+ * incoming block in memory beyond the frames it returns. Frames are views of the incoming blocks
+ * (a frame that straddles two blocks is a view of a small join), so a frame held keeps its block
+ * alive. Tags (ID3v2 anywhere, ID3v1, APEv2) and the Xing/Info/VBRI frame
  * are dropped; bytes between frames that are no header are skipped until two frames in a row
  * line up again.
  */
@@ -187,10 +196,25 @@ export class FrameReader {
 	 * @throws FrameError for free-format MP3.
 	 */
 	push(bytes: Uint8Array): AudioFrame[] {
-		this.pending = this.pending.length
-			? Buffer.concat([this.pending, bytes])
-			: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-		return this.read(false);
+		const block = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+		if (this.pending.length === 0) {
+			this.pending = block;
+			return this.read(false);
+		}
+		// A frame straddles the two blocks. Only what is left of the last block and the head of
+		// this one are joined (a copy); once read past the join, the rest of the block is read in
+		// place, so that frames are views of the blocks as they came, not copies.
+		const carried = this.pending.length;
+		const head = Math.min(block.length, JOIN_BYTES);
+		this.pending = Buffer.concat([this.pending, block.subarray(0, head)]);
+		const frames = this.read(false);
+		if (head === block.length) return frames;
+		const consumed = carried + head - this.pending.length;
+		this.pending =
+			consumed >= carried
+				? block.subarray(consumed - carried)
+				: Buffer.concat([this.pending, block.subarray(head)]);
+		return frames.concat(this.read(false));
 	}
 
 	/** Returns the last frames once the stream has ended; a cut-off last frame is dropped. */
@@ -245,11 +269,12 @@ export class FrameReader {
 			}
 			// A lone 0xFFF.. inside junk can look like a header: trust it only if the next frame
 			// (or the end of the stream, or a tag) follows it.
+			// ADTS needs 7 bytes to read a header, MP3 4: wait for 10 as above.
 			const next = at + header.length;
 			if (this.framesSeen === 0 || this.resyncing) {
-				if (next + 4 > buf.length && !final) break;
+				if (next + 10 > buf.length && !final) break;
 				const follows =
-					next + 4 > buf.length ||
+					next + 10 > buf.length ||
 					this.header(next) !== undefined ||
 					/^(TAG|ID3|APE)/.test(buf.toString('latin1', next, next + 3));
 				if (!follows) {
@@ -259,7 +284,7 @@ export class FrameReader {
 					continue;
 				}
 			}
-			const bytes = Buffer.from(buf.subarray(at, next));
+			const bytes = buf.subarray(at, next);
 			const info = this.codec === 'mp3' && this.framesSeen === 0 && isMpegInfoFrame(bytes);
 			this.framesSeen++;
 			this.resyncing = false;
